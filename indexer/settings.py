@@ -1,0 +1,30 @@
+"""Settings read once from the environment into a frozen object."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path
+    corpus_dir: Path
+    model: str | None  # None: the default model (used only if available locally)
+    llm_url: str | None
+    llm_model: str | None
+    max_file_mb: float
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        return cls(
+            index_dir=Path(env.get("TRACUU_INDEX", "index")),
+            corpus_dir=Path(env.get("TRACUU_CORPUS", "corpus")),
+            model=env.get("TRACUU_MODEL") or None,
+            llm_url=env.get("TRACUU_LLM_URL") or None,
+            llm_model=env.get("TRACUU_LLM_MODEL") or None,
+            max_file_mb=float(env.get("TRACUU_MAX_FILE_MB", "50")),
+        )
