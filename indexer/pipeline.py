@@ -1,0 +1,54 @@
+"""One file through the stages: read → normalise → structure → chunk → duties."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from indexer.chunking import ChunkingParams, chunk_document
+from indexer.duties import extract_duties
+from indexer.model import Document
+from indexer.readers import read_file
+from indexer.structure import parse_structure
+from indexer.vntext import normalize_pages
+
+
+def content_id(text: str) -> str:
+    """Deterministic document id: the first 16 hex digits of the SHA-256 of the normalised text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def relative_source(path: Path, root: Path | None) -> str:
+    """The path shown to users and stored: relative to the corpus root, with "/" separators."""
+    path = Path(path)
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def process_file(
+    path: Path,
+    root: Path | None = None,
+    params: ChunkingParams | None = None,
+    max_bytes: int | None = None,
+) -> Document:
+    """Read and analyse one file. Raises ReadError (with a Vietnamese reason) when it cannot be read."""
+    raw = read_file(Path(path), max_bytes=max_bytes)
+    norm = normalize_pages(raw.pages, ocr_pages=raw.ocr_pages)
+    doc_id = content_id(norm.text)
+    structure = parse_structure(norm.text)
+    chunks = chunk_document(doc_id, norm, structure, params or ChunkingParams())
+    duties = extract_duties(doc_id, norm, structure)
+    return Document(
+        doc_id=doc_id,
+        source=relative_source(Path(path), root),
+        format=raw.format,
+        encoding=raw.encoding,
+        text=norm.text,
+        pages=norm.pages,
+        structure=structure,
+        chunks=chunks,
+        duties=duties,
+    )

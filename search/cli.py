@@ -1,0 +1,112 @@
+"""The `tracuu` command: argument parsing and error mapping; each command lives in its own module."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from indexer.errors import TracuuError
+
+
+def _add_index_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", metavar="DIR", help="thư mục chỉ mục (mặc định: $TRACUU_INDEX hoặc ./index)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracuu", description="Tra cứu Kế hoạch: tìm kiếm và hỏi đáp trên kho kế hoạch.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    p = sub.add_parser("index", help="lập chỉ mục các văn bản (chỉ xử lý tệp mới, đổi hoặc bị xóa)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="tệp hoặc thư mục (mặc định: ./corpus)")
+    _add_index_option(p)
+    p.add_argument("--model", metavar="NAME|DIR", help="mô hình nhúng (tên hoặc thư mục; mặc định $TRACUU_MODEL)")
+    p.add_argument("--no-dense", action="store_true", help="chỉ lập chỉ mục từ vựng, không dùng mô hình nhúng")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("docs", help="liệt kê văn bản đã lập chỉ mục cùng siêu dữ liệu")
+    _add_index_option(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="tìm đoạn văn liên quan")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    p.add_argument("--year", help="năm, hoặc khoảng năm 2020-2023")
+    p.add_argument("--issuer", help="cơ quan ban hành (một phần tên)")
+    p.add_argument("--place", help="địa danh")
+    p.add_argument("--type", dest="doc_type", help="loại văn bản (KH, QĐ, CV, … hoặc tên đầy đủ)")
+    _add_index_option(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="hỏi đáp: danh sách kế hoạch thỏa mãn câu hỏi, có trích dẫn")
+    p.add_argument("question", metavar="QUESTION")
+    _add_index_option(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("duties", help="nhiệm vụ báo cáo, tần suất và thời hạn đã trích xuất")
+    p.add_argument("--to", dest="recipient", metavar="AGENCY", help="lọc theo nơi nhận báo cáo")
+    p.add_argument("--frequency", choices=["monthly", "quarterly", "semiannual", "annual", "periodic", "once"])
+    p.add_argument("--ics", metavar="FILE", help="ghi các thời hạn ra tệp lịch iCalendar")
+    _add_index_option(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("eval", help="đánh giá chất lượng trên tệp truy vấn JSONL")
+    p.add_argument("queries", metavar="QUERIES.jsonl")
+    p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    _add_index_option(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("model", help="chuẩn bị mô hình nhúng để dùng ngoại tuyến")
+    msub = p.add_subparsers(dest="model_command", required=True)
+    d = msub.add_parser("download", help="tải mô hình về một thư mục (trên máy có mạng)")
+    d.add_argument("name")
+    d.add_argument("--to", required=True, metavar="DIR")
+
+    p = sub.add_parser("bench", help="đo hiệu năng trên kho tổng hợp (xem README)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    _add_index_option(p)
+    return parser
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    app = Path(__file__).resolve().parent.parent / "ui_streamlit.py"
+    env = dict(os.environ)
+    if args.index:
+        env["TRACUU_INDEX"] = args.index
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd, env=env, cwd=str(app.parent))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in ("index", "docs", "search", "eval", "model"):
+            from search import cli_core
+
+            return getattr(cli_core, f"cmd_{args.command}")(args)
+        if args.command in ("ask", "duties"):
+            from search import cli_answer
+
+            return getattr(cli_answer, f"cmd_{args.command}")(args)
+        if args.command == "bench":
+            from bench.run import main as bench_main
+
+            return bench_main(args.rest)
+        return _run_ui(args)
+    except TracuuError as error:
+        print(f"Lỗi: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
