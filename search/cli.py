@@ -87,10 +87,14 @@ def _run_ui(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("index", "docs", "search", "eval", "model"):
+        if args.command in ("index", "docs", "model"):
             from search import cli_core
 
             return getattr(cli_core, f"cmd_{args.command}")(args)
+        if args.command in ("search", "eval"):
+            from search import cli_search
+
+            return getattr(cli_search, f"cmd_{args.command}")(args)
         if args.command in ("ask", "duties"):
             from search import cli_answer
 
