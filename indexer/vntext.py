@@ -1,0 +1,162 @@
+"""Vietnamese text layer: normalisation of the stored text and the exact / tone / loose search keys."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from indexer.model import NormalizedText, PageSpan
+
+# Decisions follow /work/shared/research/vietnamese-text.md:
+# - §0.1 and §1.1: NFC the decoded text, never rewrite tone placement in the stored text ("hoà" stays "hoà").
+# - §1.1 and §1.6: NFC does not fix the look-alikes Ð/ð (U+00D0/U+00F0) nor Ɖ/ɖ (U+0189/U+0256): map them to Đ/đ;
+#   NBSP → space; zero-width characters, BOM and the soft hyphen are removed (readers decode legacy encodings
+#   before this runs, so dropping U+00AD can no longer delete a TCVN3 "ư").
+# - §3.1: three keys, đ→d mapped by hand for the loose key because NFD/NFKD leave it alone or delete it.
+# - §1.4: the tone key is tone-position-insensitive (hòa = hoà, thủy = thuỷ, nghịêm = nghiệm); here it drops the
+#   five tone marks (keeping ă â ê ô ơ ư đ) instead of appending a tone digit, so that every key has the same
+#   length as its NFC input and offsets found on a key are offsets into the normalised text.
+# - §1.1: tokenise only NFC text (re's \w splits NFD syllables).
+
+_LOOKALIKES = {"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110", "\u0256": "\u0111"}
+
+# Characters that carry no text: zero-width space/joiners, word joiner, BOM, soft hyphen, bidi marks and
+# embeddings/isolates, Mongolian vowel separator, and C0/C1 controls other than tab and line breaks.
+_INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c\u180e"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    + "".join(chr(c) for c in range(0x00, 0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e")
+    + "".join(chr(c) for c in range(0x7F, 0xA0) if c != 0x85)
+)
+# Every Unicode space separator becomes a plain space; the other line separators become "\n".
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+_CHAR_FIXES: dict[int, str | None] = {ord(c): None for c in _INVISIBLE}
+_CHAR_FIXES.update({ord(c): " " for c in _SPACES})
+_CHAR_FIXES.update({ord(c): "\n" for c in _LINE_BREAKS})
+_CHAR_FIXES.update({ord(k): v for k, v in _LOOKALIKES.items()})
+
+_HSPACE_RUN = re.compile(r"[ \t]+")
+_SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
+_MANY_BLANK_LINES = re.compile(r"\n{4,}")  # four newlines = three blank lines
+
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+def normalize(text: str) -> str:
+    """The stored, displayed and quoted form of a text: NFC, look-alikes fixed, invisibles removed, whitespace tidied.
+
+    Whitespace: "\\r\\n" and "\\r" become "\\n"; runs of spaces and tabs become one space; spaces at the start and
+    end of lines are removed; three or more blank lines become two; the text is stripped of leading and trailing
+    blank lines. Idempotent: normalize(normalize(x)) == normalize(x).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Invisibles go before NFC so that a mark separated from its letter by a zero-width character still composes.
+    text = text.translate(_CHAR_FIXES)
+    text = unicodedata.normalize("NFC", text)
+    text = _HSPACE_RUN.sub(" ", text)
+    text = _SPACE_AROUND_NEWLINE.sub("\n", text)
+    text = _MANY_BLANK_LINES.sub("\n\n\n", text)
+    return text.strip(" \n")
+
+
+def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None) -> NormalizedText:
+    """Normalise each page and join them with a blank line; PageSpan i+1 covers page i's normalised text."""
+    ocr_pages = ocr_pages or {}
+    parts: list[str] = []
+    spans: list[PageSpan] = []
+    offset = 0
+    for index, page in enumerate(pages):
+        if index:
+            offset += 2  # the "\n\n" separator
+        clean = normalize(page)
+        parts.append(clean)
+        number = index + 1
+        spans.append(PageSpan(number=number, start=offset, end=offset + len(clean), ocr_confidence=ocr_pages.get(number)))
+        offset += len(clean)
+    return NormalizedText(text="\n\n".join(parts), pages=spans)
+
+
+def _casefold_same_length(text: str) -> str:
+    """casefold(), except that a character whose fold would change the length (ß → ss) is lowercased or kept."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded
+    out = []
+    for ch in text:
+        f = ch.casefold()
+        if len(f) != 1:
+            f = ch.lower()
+            if len(f) != 1:
+                f = ch
+        out.append(f)
+    return "".join(out)
+
+
+def _build_fold_tables() -> tuple[dict[int, str], dict[int, str]]:
+    """Per-character maps for lowercase precomposed Latin letters: tone marks removed / all marks removed."""
+    tone: dict[int, str] = {}
+    loose: dict[int, str] = {}
+    ranges = [range(0x00C0, 0x0250), range(0x1E00, 0x1F00)]
+    for block in ranges:
+        for code in block:
+            ch = chr(code)
+            decomposed = unicodedata.normalize("NFD", ch)
+            if decomposed == ch:
+                continue
+            no_tone = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+            if len(no_tone) == 1 and no_tone != ch:
+                tone[code] = no_tone
+            bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+            if len(bare) == 1 and bare != ch:
+                loose[code] = bare
+    for letter in ("\u0111", "\u00f0", "\u0256"):  # đ ð ɖ have no decomposition: fold them by hand (§3.1)
+        loose[ord(letter)] = "d"
+    for letter in ("\u0110", "\u00d0", "\u0189"):
+        loose[ord(letter)] = "D"
+    return tone, loose
+
+
+_TONE_TABLE, _LOOSE_TABLE = _build_fold_tables()
+_KEY_LOOKALIKES = {ord(k): v for k, v in _LOOKALIKES.items()}
+
+
+def key_exact(s: str) -> str:
+    """Exact key: NFC, look-alikes fixed, case-folded. Same length as NFC(s)."""
+    return _casefold_same_length(unicodedata.normalize("NFC", s).translate(_KEY_LOOKALIKES))
+
+
+def key_tone(s: str) -> str:
+    """Tone-insensitive key: exact key without the five tone marks, hats and đ kept (hòa = hoà → "hoa", thuỷ → "thuy")."""
+    return key_exact(s).translate(_TONE_TABLE)
+
+
+def key_loose(s: str) -> str:
+    """Loose key: every diacritic removed and đ → d ("Đà Nẵng" → "da nang"). Same length as NFC(s)."""
+    return key_exact(s).translate(_TONE_TABLE).translate(_LOOSE_TABLE)
+
+
+# A token is a run of letters/digits; combining marks left over in odd text stay inside the token.
+_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[\u0300-\u036f])*")
+# Compound identifiers: alphanumeric pieces joined by "/", "-" or "." without spaces ("80/KH-UBND", "59/2023/NĐ-CP",
+# "10/5/2023", "KH-BQLKKT"), kept only when they hold a "/" or a digit or an upper-case letter next to a "-".
+_COMPOUND = re.compile(r"[^\W_]+(?:[/.\-][^\W_]+)+")
+
+
+def tokenize(s: str) -> list[tuple[int, int]]:
+    """Syllable tokens: [start, end) spans of letter/digit runs split on everything else; offsets refer to s.
+
+    "Số: 80/KH-UBND ngày 26/6" → "Số", "80", "KH", "UBND", "ngày", "26", "6". Pass NFC text (normalize()).
+    Works on any key as well, since the keys keep the length of NFC text.
+    """
+    return [m.span() for m in _TOKEN.finditer(s)]
+
+
+def compound_tokenize(s: str) -> list[tuple[int, int]]:
+    """Spans of whole identifiers such as "80/KH-UBND" or "10/5/2023", to index beside the syllable tokens."""
+    spans = []
+    for m in _COMPOUND.finditer(s):
+        word = m.group()
+        if "/" in word or any(c.isdigit() for c in word) or re.search(r"[A-ZĐ]-|-[A-ZĐ]", word):
+            spans.append(m.span())
+    return spans
