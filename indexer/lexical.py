@@ -1,0 +1,380 @@
+"""The lexical index: BM25 over exact / tone-insensitive / loose syllable keys, unigrams and adjacent bigrams."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from indexer.errors import IndexMismatch, IndexMissing
+from indexer.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
+
+FORMAT_VERSION = 1
+LAYERS = ("exact", "tone", "loose")
+_LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
+_ID_BITS = 30  # syllable ids per layer fit in 30 bits; a term key is layer(2) | bigram(1) | id(30) | id(30)
+_TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
+# Tokens separated only by spaces or by one joining character ("80/KH", "10/5") form a bigram; punctuation,
+# line breaks and brackets end a phrase.
+_JOINING_GAP = re.compile(r"[ \t]+|[/\-.]")
+_BATCH = 4096
+_FILES = ("term_keys", "indptr", "rows", "weights", "doc_len")
+
+
+@dataclass(frozen=True)
+class LexicalParams:
+    """BM25 parameters and which key layers carry unigram and bigram postings."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    unigram_layers: tuple[str, ...] = ("exact", "tone", "loose")
+    bigram_layers: tuple[str, ...] = ("exact", "loose")
+    compounds: bool = True  # whole identifiers ("80/kh-ubnd", "10/5/2023") as extra unigram terms
+
+    def __post_init__(self) -> None:
+        unknown = set(self.unigram_layers) | set(self.bigram_layers)
+        unknown -= set(LAYERS)
+        if unknown:
+            raise ValueError(f"unknown key layer(s) {sorted(unknown)}; use any of {LAYERS}")
+        if self.k1 < 0 or not 0.0 <= self.b <= 1.0:
+            raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={self.k1}, b={self.b}")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One syllable (or whole identifier) of a text with its three keys; `joined` = forms a bigram with the previous token."""
+
+    start: int
+    end: int
+    exact: str
+    tone: str
+    loose: str
+    joined: bool
+    compound: bool = False
+
+    def key(self, layer: str) -> str:
+        return getattr(self, layer)
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """A term to look up: its syllable keys in `layer` form (one = unigram, two = bigram) and its weight."""
+
+    layer: str
+    keys: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """A weighted bag of terms; the score of a row is the sum of weight × BM25 weight of each matching term."""
+
+    terms: tuple[QueryTerm, ...]
+
+
+def exact_key(token: str) -> str:
+    """Accent-exact key: case-folded, tone mark moved to a digit after each syllable so that hòa = hoà ≠ hóa.
+
+    Old and new tone placement (hòa/hoà, thủy/thuỷ) give the same key; a different tone or hat does not.
+    """
+    return _exact_key(token)
+
+
+@lru_cache(maxsize=200_000)
+def _exact_key(token: str) -> str:
+    folded = key_exact(token)
+    decomposed = unicodedata.normalize("NFD", folded)
+    if not any(c in _TONE_DIGITS for c in decomposed):
+        return folded
+    return re.sub(r"[^\W_]+", lambda m: _retone(m.group()), folded)
+
+
+def _retone(syllable: str) -> str:
+    digits = "".join(_TONE_DIGITS[c] for c in unicodedata.normalize("NFD", syllable) if c in _TONE_DIGITS)
+    return key_tone(syllable) + digits
+
+
+@lru_cache(maxsize=200_000)
+def _keys(token: str) -> tuple[str, str, str]:
+    return _exact_key(token), key_tone(token), key_loose(token)
+
+
+def analyze(text: str, compounds: bool = True) -> list[Token]:
+    """The tokens of a text as the index sees them; queries and highlighting use the same function."""
+    tokens: list[Token] = []
+    previous_end: int | None = None
+    for start, end in tokenize(text):
+        exact, tone, loose = _keys(text[start:end])
+        joined = previous_end is not None and _JOINING_GAP.fullmatch(text[previous_end:start]) is not None
+        tokens.append(Token(start, end, exact, tone, loose, joined))
+        previous_end = end
+    if compounds:
+        for start, end in compound_tokenize(text):
+            exact, tone, loose = _keys(text[start:end])
+            tokens.append(Token(start, end, exact, tone, loose, False, compound=True))
+    return tokens
+
+
+def _term_key(layer: int, first: int, second: int | None) -> int:
+    if second is None:
+        return (layer << 62) | (first << _ID_BITS)
+    return (layer << 62) | (1 << 61) | (first << _ID_BITS) | second
+
+
+class LexicalIndex:
+    """BM25 with precomputed per-posting weights in a term → rows (CSC-like) layout; memory-mappable plain files.
+
+    Rows are 0-based and follow the order of the texts given to build() (the store's chunk row order).
+    """
+
+    def __init__(
+        self,
+        params: LexicalParams,
+        vocab: dict[str, list[str]],
+        term_keys: np.ndarray,
+        indptr: np.ndarray,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        doc_len: np.ndarray,
+        avgdl: float,
+    ) -> None:
+        self.params = params
+        self.vocab = vocab  # layer → syllable keys; the id of a key is its position
+        self._ids = {layer: {key: i for i, key in enumerate(keys)} for layer, keys in vocab.items()}
+        self.term_keys = term_keys  # uint64, sorted; column j of the posting matrix
+        self.indptr = indptr  # int64, len = n_terms + 1
+        self.rows = rows  # int32, rows of each column, ascending within a column
+        self.weights = weights  # float32, BM25 weight of (term, row)
+        self.doc_len = doc_len  # int32, syllables per row
+        self.avgdl = avgdl
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.doc_len.shape[0])
+
+    @property
+    def n_terms(self) -> int:
+        return int(self.term_keys.shape[0])
+
+    # ---- build -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, texts: Sequence[str], params: LexicalParams = LexicalParams()) -> "LexicalIndex":
+        """Index texts; row i is texts[i]."""
+        builder = _Builder(params)
+        for start in range(0, len(texts), _BATCH):
+            builder.add_batch(texts[start : start + _BATCH], start)
+        return builder.finish()
+
+    # ---- persistence -------------------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write lexical.json (format, params, vocabulary) and one .npy per array (no pickle)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            np.save(directory / f"{name}.npy", np.ascontiguousarray(getattr(self, name)), allow_pickle=False)
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "params": asdict(self.params),
+            "n_rows": self.n_rows,
+            "n_terms": self.n_terms,
+            "avgdl": self.avgdl,
+            "vocab": self.vocab,
+        }
+        with open(directory / "lexical.json", "w", encoding="utf-8") as handle:
+            json.dump(meta, handle, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, directory: Path, mmap: bool = True) -> "LexicalIndex":
+        """Open a saved index; arrays are memory-mapped read-only unless mmap=False."""
+        directory = Path(directory)
+        meta_path = directory / "lexical.json"
+        if not meta_path.is_file():
+            raise IndexMissing(f"Không tìm thấy chỉ mục từ vựng tại {directory}. Hãy chạy lại `tracuu index`.")
+        with open(meta_path, encoding="utf-8") as handle:
+            meta = json.load(handle)
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"Chỉ mục từ vựng có định dạng {meta.get('format_version')}, phiên bản này cần {FORMAT_VERSION}. "
+                "Hãy xóa thư mục chỉ mục và chạy lại `tracuu index`."
+            )
+        raw = meta["params"]
+        params = LexicalParams(
+            k1=raw["k1"], b=raw["b"], unigram_layers=tuple(raw["unigram_layers"]),
+            bigram_layers=tuple(raw["bigram_layers"]), compounds=raw["compounds"],
+        )
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+                  for name in _FILES}
+        return cls(params, meta["vocab"], avgdl=float(meta["avgdl"]), **arrays)
+
+    # ---- search ------------------------------------------------------------------------------------------
+
+    def columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
+        """The posting columns of the query terms that exist in the index, with their summed query weights."""
+        keys: dict[int, float] = {}
+        for term in query.terms:
+            layer_ids = self._ids.get(term.layer)
+            if layer_ids is None or len(term.keys) not in (1, 2):
+                continue
+            ids = [layer_ids.get(k) for k in term.keys]
+            if any(i is None for i in ids):
+                continue
+            key = _term_key(_LAYER_CODE[term.layer], ids[0], ids[1] if len(ids) == 2 else None)
+            keys[key] = keys.get(key, 0.0) + term.weight
+        if not keys:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        wanted = np.fromiter(keys.keys(), dtype=np.uint64, count=len(keys))
+        weights = np.fromiter(keys.values(), dtype=np.float32, count=len(keys))
+        pos = np.searchsorted(self.term_keys, wanted)
+        pos_clipped = np.minimum(pos, max(self.n_terms - 1, 0))
+        found = (pos < self.n_terms) & (np.asarray(self.term_keys[pos_clipped]) == wanted)
+        return pos[found].astype(np.int64), weights[found]
+
+    def scores(self, query: LexicalQuery) -> np.ndarray:
+        """Dense float32 score per row (0 for rows that match no term)."""
+        cols, qweights = self.columns(query)
+        scores = np.zeros(self.n_rows, dtype=np.float32)
+        indptr = self.indptr
+        for col, qw in zip(cols.tolist(), qweights.tolist()):
+            start, end = int(indptr[col]), int(indptr[col + 1])
+            # Rows are unique within a column, so a fancy-indexed add accumulates correctly.
+            scores[self.rows[start:end]] += self.weights[start:end] * np.float32(qw)
+        return scores
+
+    def search(
+        self, query: LexicalQuery, k: int, allowed_rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows (int64) and scores (float32), best first; only rows with a positive score.
+
+        allowed_rows: None for all rows, else a boolean mask of length n_rows or an array of row ids.
+        """
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        scores = self.scores(query)
+        if allowed_rows is not None:
+            mask = _as_mask(allowed_rows, self.n_rows)
+            scores[~mask] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size > k:
+            part = np.argpartition(-scores[candidates], k - 1)[:k]
+            candidates = candidates[part]
+        cand_scores = scores[candidates]
+        # Ties broken by row so results are deterministic.
+        order = np.lexsort((candidates, -cand_scores))
+        return candidates[order].astype(np.int64), cand_scores[order]
+
+
+def _as_mask(allowed_rows: np.ndarray, n_rows: int) -> np.ndarray:
+    allowed = np.asarray(allowed_rows)
+    if allowed.dtype == np.bool_:
+        if allowed.shape != (n_rows,):
+            raise ValueError(f"allowed_rows mask has shape {allowed.shape}, the index has {n_rows} rows")
+        return allowed
+    mask = np.zeros(n_rows, dtype=bool)
+    mask[allowed.astype(np.int64)] = True
+    return mask
+
+
+class _Builder:
+    """Accumulates (term, row, tf) triples batch by batch, then computes BM25 weights in one vectorised pass."""
+
+    def __init__(self, params: LexicalParams) -> None:
+        self.params = params
+        self.ids: dict[str, dict[str, int]] = {layer: {} for layer in LAYERS}
+        self.surface: dict[str, tuple[int, int, int]] = {}
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.doc_len: list[np.ndarray] = []
+
+    def _surface_ids(self, token: Token) -> tuple[int, int, int]:
+        cached = self.surface.get(token.exact + ("\x00" if token.compound else ""))
+        if cached is not None:
+            return cached
+        out = []
+        for layer in LAYERS:
+            table = self.ids[layer]
+            key = token.key(layer)
+            out.append(table.setdefault(key, len(table)))
+        ids = (out[0], out[1], out[2])
+        self.surface[token.exact + ("\x00" if token.compound else "")] = ids
+        return ids
+
+    def add_batch(self, texts: Iterable[str], first_row: int) -> None:
+        ids: list[tuple[int, int, int]] = []
+        row_of: list[int] = []
+        joined: list[bool] = []
+        compound: list[bool] = []
+        lengths: list[int] = []
+        for offset, text in enumerate(texts):
+            n = 0
+            for token in analyze(text, compounds=self.params.compounds):
+                ids.append(self._surface_ids(token))
+                row_of.append(first_row + offset)
+                joined.append(token.joined)
+                compound.append(token.compound)
+                n += not token.compound
+            lengths.append(n)
+        self.doc_len.append(np.asarray(lengths, dtype=np.int32))
+        if not ids:
+            return
+        id_arr = np.asarray(ids, dtype=np.uint64)
+        rows = np.asarray(row_of, dtype=np.int64)
+        joined_arr = np.asarray(joined, dtype=bool)
+        joined_arr[0] = False
+        keys_parts, rows_parts = [], []
+        for layer in self.params.unigram_layers:
+            code = np.uint64(_LAYER_CODE[layer])
+            col = id_arr[:, _LAYER_CODE[layer]]
+            keys_parts.append((code << np.uint64(62)) | (col << np.uint64(_ID_BITS)))
+            rows_parts.append(rows)
+        pair = np.flatnonzero(joined_arr)
+        for layer in self.params.bigram_layers:
+            code = np.uint64(_LAYER_CODE[layer])
+            col = id_arr[:, _LAYER_CODE[layer]]
+            keys_parts.append((code << np.uint64(62)) | (np.uint64(1) << np.uint64(61))
+                              | (col[pair - 1] << np.uint64(_ID_BITS)) | col[pair])
+            rows_parts.append(rows[pair])
+        keys = np.concatenate(keys_parts)
+        all_rows = np.concatenate(rows_parts)
+        order = np.lexsort((all_rows, keys))
+        keys, all_rows = keys[order], all_rows[order]
+        new = np.ones(keys.shape[0], dtype=bool)
+        new[1:] = (keys[1:] != keys[:-1]) | (all_rows[1:] != all_rows[:-1])
+        starts = np.flatnonzero(new)
+        tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float32)
+        self.parts.append((keys[starts], all_rows[starts].astype(np.int32), tf))
+
+    def finish(self) -> LexicalIndex:
+        params = self.params
+        doc_len = np.concatenate(self.doc_len) if self.doc_len else np.zeros(0, dtype=np.int32)
+        n_rows = int(doc_len.shape[0])
+        avgdl = float(doc_len.mean()) if n_rows and doc_len.sum() else 1.0
+        if self.parts:
+            keys = np.concatenate([p[0] for p in self.parts])
+            rows = np.concatenate([p[1] for p in self.parts])
+            tf = np.concatenate([p[2] for p in self.parts])
+            # Batches are in row order, so a stable sort by term keeps rows ascending inside each column.
+            order = np.argsort(keys, kind="stable")
+            keys, rows, tf = keys[order], rows[order], tf[order]
+        else:
+            keys = np.zeros(0, dtype=np.uint64)
+            rows = np.zeros(0, dtype=np.int32)
+            tf = np.zeros(0, dtype=np.float32)
+        new = np.ones(keys.shape[0], dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(new)
+        term_keys = keys[starts]
+        indptr = np.append(starts, keys.shape[0]).astype(np.int64)
+        df = np.diff(indptr).astype(np.float64)
+        # Lucene's IDF: always positive, so very common terms still add a little.
+        idf = np.log1p((n_rows - df + 0.5) / (df + 0.5))
+        posting_idf = np.repeat(idf, np.diff(indptr))
+        norm = params.k1 * (1.0 - params.b + params.b * doc_len[rows].astype(np.float64) / avgdl)
+        weights = (posting_idf * tf * (params.k1 + 1.0) / (tf + norm)).astype(np.float32)
+        vocab = {layer: list(table.keys()) for layer, table in self.ids.items()}
+        return LexicalIndex(params, vocab, term_keys, indptr, rows, weights, doc_len, avgdl)
