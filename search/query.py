@@ -1,0 +1,306 @@
+"""Query understanding: accent level, language, stopwords, abbreviation and glossary expansion → weighted lexical terms."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.lexical import LexicalQuery, QueryTerm, Token, analyze
+from indexer.vntext import normalize
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+# A loose-key string that Vietnamese spelling allows as one syllable; English words mostly fail it ("which", "plans").
+_VI_SYLLABLE = re.compile(r"(?:ngh|ch|gh|gi|kh|ng|nh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+
+# Question and function words: kept, at low weight, because they still help a little inside bigrams.
+_VI_STOP_EXACT = frozenset({
+    "nào", "những", "gì", "ai", "đâu", "sao", "bao", "nhiêu", "là", "của", "và", "các", "có", "được", "không",
+    "cho", "với", "trong", "một", "như", "thì", "mà", "này", "đó", "ở", "về", "hay", "hoặc", "để", "theo", "khi",
+    "đến", "từ", "tại", "do", "bởi",
+})
+_VI_STOP_LOOSE = frozenset({"nao", "nhung", "gi", "ai", "dau", "sao", "la", "cua", "va", "cac", "co",
+                            "duoc", "khong", "cho", "voi", "trong", "mot", "nhu", "thi", "ma", "nay", "do", "o", "ve",
+                            "hay", "hoac", "de", "theo", "khi", "den", "tu", "tai", "boi"})
+# Words that, next to a question word, only name what is asked for ("kế hoạch nào", "which plans").
+_ASKED_FOR = frozenset({"ke hoach", "van ban", "plan", "plans", "document", "documents"})
+_QUESTION_WORDS = frozenset({"nao", "nhung", "gi", "which", "what", "whose"})
+_EN_STOP = frozenset({
+    "a", "an", "the", "of", "to", "for", "in", "on", "at", "by", "with", "about", "and", "or", "is", "are", "was",
+    "were", "be", "been", "which", "what", "who", "whom", "whose", "that", "this", "these", "those", "there", "it",
+    "its", "do", "does", "did", "how", "when", "where", "why", "any", "all", "some", "s", "from", "into", "as",
+    "than", "must", "should", "shall", "can", "may", "will", "would", "has", "have", "had", "their", "them", "they",
+})
+
+# Layer weights. An accented query term prefers an accent-exact match, then a tone-insensitive one, then a loose
+# one; an unaccented term can only be matched loosely. Bigrams reward adjacency (phrases) over scattered words.
+W_EXACT, W_TONE, W_LOOSE = 0.6, 0.15, 0.25
+W_UNACCENTED = 1.0
+W_BIGRAM = 0.6
+W_COMPOUND = 1.0
+W_STOP = 0.15
+W_EXPANSION = 0.6
+W_GLOSSARY = 1.0
+W_ENGLISH_LEFTOVER = 0.3
+ACCENTED_SHARE = 0.3  # above this share of marked syllables the whole query is read as accented
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """One rewrite added to the query: what was matched and what was added."""
+
+    kind: str  # "abbreviation" | "glossary"
+    matched: str
+    added: str
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What the retriever needs from a query: its normalised text, weighted lexical terms and why they are there."""
+
+    text: str
+    language: str  # "vi" | "en"
+    is_unaccented: bool
+    lexical: LexicalQuery
+    expansions: tuple[Expansion, ...]
+    highlight_terms: frozenset[tuple[str, str]]  # (layer, key) of content unigrams, for highlighting
+
+    def terms_in(self, layer: str) -> list[QueryTerm]:
+        return [t for t in self.lexical.terms if t.layer == layer]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    variants: tuple[tuple[str, ...], ...]  # loose-key token sequences that trigger the entry
+    targets: tuple[str, ...]  # phrases added when it triggers
+    both_ways: bool = True
+
+
+def _loose_seq(text: str) -> tuple[str, ...]:
+    return tuple(t.loose for t in analyze(text, compounds=False))
+
+
+@lru_cache(maxsize=None)
+def load_abbreviations(path: Path = _DATA / "abbreviations.tsv") -> tuple[_Entry, ...]:
+    """Rows of abbreviations.tsv: (abbreviation variants, expansion); doc-type codes only expand one way."""
+    entries = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            abbrs = tuple(dict.fromkeys(_loose_seq(v) for v in cols[0].split("|") if v.strip()))
+            scope = cols[2].strip() if len(cols) > 2 else ""
+            entries.append(_Entry(abbrs, (cols[1].strip(), cols[0].split("|")[0].strip()), scope != "doctype"))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=None)
+def load_glossary(path: Path = _DATA / "glossary.tsv") -> tuple[_Entry, ...]:
+    """Rows of glossary.tsv: English variants → Vietnamese alternatives."""
+    entries = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip() or line.startswith("#"):
+                continue
+            english, vietnamese = line.rstrip("\n").split("\t")[:2]
+            variants = tuple(dict.fromkeys(_loose_seq(v) for v in english.split("|") if v.strip()))
+            entries.append(_Entry(variants, tuple(v.strip() for v in vietnamese.split("|") if v.strip())))
+    return tuple(entries)
+
+
+def _is_marked(token: Token) -> bool:
+    return token.exact != token.loose
+
+
+def _is_vietnamese_syllable(key: str) -> bool:
+    return _VI_SYLLABLE.fullmatch(key) is not None
+
+
+def guess_language(text: str, tokens: list[Token] | None = None) -> str:
+    """"en" when several words cannot be Vietnamese syllables (and are not upper-case codes), else "vi"."""
+    tokens = tokens if tokens is not None else [t for t in analyze(text, compounds=False)]
+    words = [t for t in tokens if not t.compound and t.loose.isalpha()]
+    if not words:
+        return "vi"
+    if sum(_is_marked(t) for t in words) / len(words) >= 0.5:
+        return "vi"
+    foreign = [t for t in words
+               if not _is_marked(t) and not text[t.start:t.end].isupper() and not _is_vietnamese_syllable(t.loose)]
+    return "en" if len(foreign) >= 2 and len(foreign) / len(words) >= 0.3 else "vi"
+
+
+class QueryUnderstanding:
+    """Turns a user query into weighted lexical terms (reusable; holds the abbreviation table and glossary)."""
+
+    def __init__(self, abbreviations: tuple[_Entry, ...] | None = None, glossary: tuple[_Entry, ...] | None = None):
+        self.abbreviations = load_abbreviations() if abbreviations is None else abbreviations
+        self.glossary = load_glossary() if glossary is None else glossary
+
+    def parse(self, query: str) -> ParsedQuery:
+        text = normalize(query)
+        tokens = analyze(text)
+        words = [t for t in tokens if not t.compound]
+        alpha = [t for t in words if any(c.isalpha() for c in t.loose)]
+        marked = sum(_is_marked(t) for t in alpha)
+        accented_query = bool(alpha) and marked / len(alpha) >= ACCENTED_SHARE
+        language = guess_language(text, words)
+        terms: dict[tuple[str, tuple[str, ...]], float] = {}
+        highlight: set[tuple[str, str]] = set()
+
+        factors, asked = self._token_factors(text, words, language)
+        accented = [accented_query or _is_marked(t) for t in words]
+        self._add_words(words, factors, accented, 1.0, terms, highlight)
+        for token in tokens:
+            if token.compound:
+                for layer in ("exact", "loose"):
+                    _put(terms, layer, (token.key(layer),), W_COMPOUND)
+
+        expansions: list[Expansion] = []
+        loose_words = [t.loose for t in words]
+        for entry in self.abbreviations:
+            self._expand_abbreviation(entry, text, words, loose_words, terms, highlight, expansions)
+        if language == "en":
+            for start, length, entry in _longest_matches(self.glossary, loose_words):
+                matched = " ".join(loose_words[start:start + length])
+                asked_for = any(i in asked for i in range(start, start + length))
+                weight = W_GLOSSARY * (W_STOP if asked_for else 1.0)
+                for target in entry.targets:
+                    self._add_phrase(target, weight, terms, highlight)
+                    expansions.append(Expansion("glossary", matched, target))
+        lexical = LexicalQuery(tuple(QueryTerm(layer, keys, w) for (layer, keys), w in terms.items() if w > 0))
+        return ParsedQuery(
+            text=text,
+            language=language,
+            is_unaccented=marked == 0,
+            lexical=lexical,
+            expansions=tuple(expansions),
+            highlight_terms=frozenset(highlight),
+        )
+
+    # ---- pieces ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _token_factors(text: str, words: list[Token], language: str) -> tuple[list[float], set[int]]:
+        """Weight factor per word (1.0 content, W_STOP function words) and the words that only name what is asked for."""
+        factors = []
+        for token in words:
+            if _is_marked(token):
+                stop = token.exact in _VI_STOP_EXACT
+            elif language == "en":
+                stop = token.loose in _EN_STOP
+            else:
+                stop = token.loose in _VI_STOP_LOOSE
+            factor = W_STOP if stop else 1.0
+            # In an English query an unaccented word that no glossary entry covers rarely occurs in Vietnamese
+            # text; upper-case codes (PCI, SIPAS) do, and keep their weight.
+            if language == "en" and not stop and not _is_marked(token) and not text[token.start:token.end].isupper():
+                factor = W_ENGLISH_LEFTOVER
+            factors.append(factor)
+        loose = [t.loose for t in words]
+        asked: set[int] = set()
+        for q, key in enumerate(loose):
+            if key not in _QUESTION_WORDS:
+                continue
+            for span in (1, 2):
+                for start in (q + 1, q - span):
+                    if start >= 0 and start + span <= len(loose) and " ".join(loose[start:start + span]) in _ASKED_FOR:
+                        asked.update(range(start, start + span))
+        for i in asked:
+            factors[i] = W_STOP
+        return factors, asked
+
+    @staticmethod
+    def _add_words(words, factors, accented, scale, terms, highlight) -> None:
+        for i, token in enumerate(words):
+            f = factors[i] * scale
+            if accented[i]:
+                _put(terms, "exact", (token.exact,), W_EXACT * f)
+                _put(terms, "tone", (token.tone,), W_TONE * f)
+                _put(terms, "loose", (token.loose,), W_LOOSE * f)
+            else:
+                _put(terms, "loose", (token.loose,), W_UNACCENTED * f)
+            if factors[i] == 1.0:
+                highlight.add(("exact", token.exact) if accented[i] else ("loose", token.loose))
+                if accented[i]:
+                    highlight.add(("tone", token.tone))
+            if i and token.joined:
+                prev = words[i - 1]
+                fb = min(factors[i], factors[i - 1]) * scale * W_BIGRAM
+                if accented[i] and accented[i - 1]:
+                    _put(terms, "exact", (prev.exact, token.exact), (W_EXACT + W_TONE) * fb)
+                    _put(terms, "loose", (prev.loose, token.loose), W_LOOSE * fb)
+                else:
+                    _put(terms, "loose", (prev.loose, token.loose), W_UNACCENTED * fb)
+
+    def _add_phrase(self, phrase: str, weight: float, terms, highlight) -> None:
+        words = [t for t in analyze(phrase, compounds=False)]
+        self._add_words(words, [1.0] * len(words), [True] * len(words), weight, terms, highlight)
+
+    def _expand_abbreviation(self, entry, text, words, loose_words, terms, highlight, expansions) -> None:
+        expansion, abbreviation = entry.targets
+        expansion_seq = _loose_seq(expansion)
+        # Abbreviation typed → add its expansion (short codes only when written in capitals, since "tu"/"da"
+        # are also ordinary syllables).
+        for variant in entry.variants:
+            for start in _find(loose_words, variant):
+                surface = text[words[start].start:words[start + len(variant) - 1].end]
+                if len(variant) == 1 and _is_vietnamese_syllable(variant[0]) and not surface.isupper():
+                    continue
+                if _find(loose_words, expansion_seq):
+                    continue
+                self._add_phrase(expansion, W_EXPANSION, terms, highlight)
+                expansions.append(Expansion("abbreviation", surface, expansion))
+                break
+        # Expansion typed → add the abbreviation.
+        if entry.both_ways and len(expansion_seq) >= 2:
+            for start in _find(loose_words, expansion_seq):
+                if any(_find(loose_words, v) for v in entry.variants):
+                    break
+                surface = text[words[start].start:words[start + len(expansion_seq) - 1].end]
+                for variant in entry.variants[:1]:
+                    for key in variant:
+                        _put(terms, "loose", (key,), W_EXPANSION * W_UNACCENTED)
+                        highlight.add(("loose", key))
+                    for a, b in zip(variant, variant[1:]):
+                        _put(terms, "loose", (a, b), W_EXPANSION * W_BIGRAM)
+                expansions.append(Expansion("abbreviation", surface, abbreviation))
+                break
+
+
+def _put(terms: dict, layer: str, keys: tuple[str, ...], weight: float) -> None:
+    # The strongest reason for a term wins; adding would let one word counted twice (query + expansion) dominate.
+    key = (layer, keys)
+    if weight > terms.get(key, 0.0):
+        terms[key] = weight
+
+
+def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:
+    n = len(pattern)
+    if not n:
+        return []
+    return [i for i in range(len(seq) - n + 1) if tuple(seq[i:i + n]) == pattern]
+
+
+def _longest_matches(entries: tuple[_Entry, ...], seq: list[str]) -> list[tuple[int, int, _Entry]]:
+    """Greedy left-to-right longest match of entry variants over a token sequence."""
+    by_first: dict[str, list[tuple[tuple[str, ...], _Entry]]] = {}
+    for entry in entries:
+        for variant in entry.variants:
+            if variant:
+                by_first.setdefault(variant[0], []).append((variant, entry))
+    out = []
+    i = 0
+    while i < len(seq):
+        best: tuple[int, _Entry] | None = None
+        for variant, entry in by_first.get(seq[i], []):
+            n = len(variant)
+            if tuple(seq[i:i + n]) == variant and (best is None or n > best[0]):
+                best = (n, entry)
+        if best is None:
+            i += 1
+            continue
+        out.append((i, best[0], best[1]))
+        i += best[0]
+    return out
