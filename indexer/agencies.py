@@ -1,0 +1,96 @@
+"""Agency names in running text ("UBND tỉnh", "Sở Nội vụ", "Ban Dân vận Tỉnh ủy", "cấp có thẩm quyền")."""
+from __future__ import annotations
+
+import re
+
+_UY = r"(?:Ủy|Uỷ|ủy|uỷ)"
+# Heads that name an agency by themselves.
+_FULL_HEADS = [
+    rf"(?:Ủy|Uỷ)\s+ban\s+[Nn]hân\s+dân", r"UBND", r"HĐND", r"Hội\s+đồng\s+[Nn]hân\s+dân", r"Văn\s+phòng",
+    r"Thanh\s+tra", r"Chủ\s+tịch", r"Thường\s+trực", rf"Tỉnh\s+{_UY}", rf"Huyện\s+{_UY}", rf"Thành\s+{_UY}",
+    rf"Đảng\s+{_UY}", r"Mặt\s+trận", r"Chi\s+cục", r"Trung\s+tâm", r"Công\s+an", r"Kho\s+bạc", r"Thủ\s+trưởng",
+    r"Bộ\s+phận", r"Giám\s+đốc", r"[Ll]ãnh\s+đạo", r"cấp\s+(?:có\s+)?thẩm\s+quyền", r"Chính\s+phủ", r"Thủ\s+tướng",
+    r"Tỉnh\s+đoàn", r"Liên\s+đoàn", r"Kiểm\s+toán", r"VPUB", r"BQL",
+]
+# Heads that need a name after them ("Sở Nội vụ", not "Sở" alone; "Ban hành" is not an agency).
+_NAMED_HEADS = [rf"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"Cục", r"Báo(?!\s+cáo)", r"Đài",
+                r"Hội(?!\s+nghị)", r"Đoàn", r"Viện", r"Tòa", r"Trưởng"]
+_HEAD = re.compile(r"(?P<full>" + "|".join(_FULL_HEADS) + r")\b|(?P<named>" + "|".join(_NAMED_HEADS) + r")\b")
+_TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.()\[\]“”\"'*/]+)")
+_LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
+
+# Lower-case syllables that occur inside agency names ("Sở Nội vụ", "Sở Tài nguyên và Môi trường").
+_INNER_LOWER = frozenset("""
+vụ pháp hoạch tư chính nghiệp triển nông thôn thông vận tải dựng nguyên trường tin truyền động binh hội hóa hoá
+thao lịch học nghệ dục tạo tế tộc giáo tra ủy uỷ quốc tỉnh huyện xã thị trấn thành phố phường dân nhân đạo lý kinh
+chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực thường bạc nước kiểm sát án lực lượng cấp sở ban ngành
+đảng trung ương thể
+""".split())
+_NOT_INNER = frozenset({"và", "các", "của", "về", "qua", "để", "theo", "trước", "sau"})
+
+
+def _extends(token: str) -> bool:
+    return token[:1].isupper() or token[:1].isdigit() or token in _INNER_LOWER
+
+
+def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] | None:
+    """Span of the agency name starting exactly at `pos`, or None. Lists ("Sở Nội vụ, Ban Dân vận Tỉnh ủy") are joined."""
+    match = _HEAD.match(text, pos)
+    if not match:
+        return None
+    end = match.end()
+    needs_name = match.group("named") is not None
+    words = 0
+    while words < 10:
+        token = _TOKEN.match(text, end)
+        if token is None:
+            break
+        word = token.group("tok")
+        if word == "và" or word == "-":
+            after = _TOKEN.match(text, token.end())
+            if after and after.group("tok")[:1].isupper():
+                end = after.end()
+                words += 2
+                continue
+            break
+        if word.lower() in _NOT_INNER or not _extends(word):
+            break
+        end = token.end()
+        words += 1
+    if needs_name and words == 0:
+        return None
+    if allow_list:
+        sep = _LIST_SEP.match(text, end)
+        if sep:
+            following = agency_at(text, sep.end(), allow_list=True)
+            if following is not None and text[sep.end()] .isupper():
+                end = following[1]
+    return (pos, end)
+
+
+def find_agencies(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """All agency names between start and end, left to right, not overlapping."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    position = start
+    for match in _HEAD.finditer(text, start, end):
+        if match.start() < position:
+            continue
+        if match.start() > 0 and (text[match.start() - 1].isalnum()):
+            continue
+        span = agency_at(text, match.start())
+        if span is None:
+            continue
+        span = (span[0], min(span[1], end))
+        spans.append(span)
+        position = span[1]
+    return spans
+
+
+def looks_like_agency(phrase: str) -> bool:
+    """True when a short phrase (a section heading such as "5. Sở Nội vụ") names an agency."""
+    phrase = phrase.strip(" *:-–")
+    if not phrase or len(phrase.split()) > 14:
+        return False
+    span = agency_at(phrase, 0)
+    return span is not None
