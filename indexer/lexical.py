@@ -15,6 +15,7 @@ from indexer.errors import IndexMismatch, IndexMissing
 from indexer.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
 
 FORMAT_VERSION = 1
+LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/load() use
 LAYERS = ("exact", "tone", "loose")
 _LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
 _ID_BITS = 30  # syllable ids per layer fit in 30 bits; a term key is layer(2) | bigram(1) | id(30) | id(30)

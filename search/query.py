@@ -223,8 +223,6 @@ class QueryUnderstanding:
                 _put(terms, "loose", (token.loose,), W_UNACCENTED * f)
             if factors[i] == 1.0:
                 highlight.add(("exact", token.exact) if accented[i] else ("loose", token.loose))
-                if accented[i]:
-                    highlight.add(("tone", token.tone))
             if i and token.joined:
                 prev = words[i - 1]
                 fb = min(factors[i], factors[i - 1]) * scale * W_BIGRAM

@@ -1,0 +1,108 @@
+"""`tracuu search` and `tracuu eval`: human-readable output by default, JSON with --json."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from indexer.settings import Settings
+
+SNIPPET = 320  # characters of passage shown per hit in the human output
+
+
+def _index_dir(args: argparse.Namespace) -> Path:
+    return Path(args.index) if getattr(args, "index", None) else Settings.from_env().index_dir
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    wanted = {"year": args.year, "issuer": args.issuer, "place": getattr(args, "place", None),
+              "doc_type": args.doc_type}
+    return {k: v for k, v in wanted.items() if v}
+
+
+def _snippet(text: str, highlights: list[list[int]]) -> str:
+    """A window of the passage around the first highlight, with highlighted words in [brackets]."""
+    first = highlights[0][0] if highlights else 0
+    start = max(0, min(first - SNIPPET // 4, len(text) - SNIPPET))
+    end = min(len(text), start + SNIPPET)
+    pieces, cursor = [], start
+    for s, e in highlights:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        pieces.append(text[cursor:s])
+        pieces.append(f"[{text[s:e]}]")
+        cursor = e
+    pieces.append(text[cursor:end])
+    body = " ".join("".join(pieces).split())
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search.retrieve import Searcher
+
+    searcher = Searcher.open(_index_dir(args))
+    result = searcher.search_result(args.query, k=args.k, mode=args.mode, filters=_filters(args) or None)
+    if result.mode != args.mode and searcher.lexical_reason:
+        print(searcher.lexical_reason, file=sys.stderr)
+    if args.json:
+        payload = {"query": result.query, "mode": result.mode, "hits": [asdict(h) for h in result.hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if not result.hits:
+        print(f"Không tìm thấy đoạn nào cho: {args.query}")
+        return 0
+    print(f"Chế độ: {result.mode} · {len(result.hits)} kết quả")
+    for hit in result.hits:
+        label = " · ".join(x for x in (hit.doc_number, hit.issuer, hit.date) if x)
+        print(f"\n{hit.rank}. {hit.title or hit.source}  ({hit.score:.3f})")
+        if label:
+            print(f"   {label}")
+        where = [hit.source]
+        if hit.section:
+            where.append(f"mục {hit.section}")
+        if hit.page is not None:
+            where.append(f"trang {hit.page}")
+        print(f"   {' · '.join(where)}")
+        print(f"   {_snippet(hit.text, hit.highlights)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from search.evaluate import (BASELINE_MAX_CHUNKS, Bm25Baseline, evaluate, format_table, load_queries, missed,
+                                 report_dict, searcher_fn)
+    from search.retrieve import Searcher
+
+    queries = load_queries(Path(args.queries))
+    searcher = Searcher.open(_index_dir(args))
+    mode = args.mode if args.mode == "lexical" or searcher.has_dense else "lexical"
+    note = None if mode == args.mode else searcher.lexical_reason
+    systems = []
+    if mode == "hybrid":
+        # Both fusions and both retrievers alone, so the choice of default fusion can be checked on any query set.
+        systems.append(evaluate("tracuu hybrid (rrf)", searcher_fn(searcher, "hybrid", "rrf"), queries))
+        systems.append(evaluate("tracuu hybrid (weighted)", searcher_fn(searcher, "hybrid", "weighted"), queries))
+        systems.append(evaluate("tracuu dense", searcher_fn(searcher, "dense"), queries))
+    systems.append(evaluate("tracuu lexical" if mode != "dense" else "tracuu dense",
+                            searcher_fn(searcher, "lexical" if mode != "dense" else "dense"), queries))
+    n_rows = searcher.lexical.n_rows
+    if n_rows <= BASELINE_MAX_CHUNKS:
+        documents = [(d.source, searcher.reader.document_text(d.doc_id)) for d in searcher.documents()]
+        systems.append(evaluate("rank_bm25 (1000 ký tự)", Bm25Baseline(documents), queries))
+    else:
+        skipped = f"Bỏ qua đường cơ sở rank_bm25: chỉ mục có {n_rows} đoạn (> {BASELINE_MAX_CHUNKS})."
+        note = f"{note} {skipped}" if note else skipped
+    if args.json:
+        print(json.dumps(report_dict(str(args.queries), mode, systems, note), ensure_ascii=False, indent=2))
+        return 0
+    if note:
+        print(note)
+    print(f"Đánh giá {len(queries)} truy vấn · {args.queries} · chế độ {mode}\n")
+    print(format_table(systems))
+    misses = missed(systems[0], queries)
+    if misses:
+        print(f"\nTruy vấn chưa có đoạn đúng trong top 3 ({systems[0].name}):")
+        print("\n".join(misses))
+    return 0

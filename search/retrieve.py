@@ -1,0 +1,225 @@
+"""The Searcher: lexical + dense retrieval over one index generation, fusion, filters, hits with highlights."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from indexer.errors import ModelUnavailable
+from indexer.lexical import LexicalIndex, analyze
+from indexer.model import DocumentInfo
+from search.fusion import fuse
+from search.query import ParsedQuery, QueryUnderstanding
+
+MODES = ("hybrid", "lexical", "dense")
+FUSION = "rrf"  # chosen on the dev queries (see README "Evaluation"); "weighted" is the alternative
+CANDIDATES = 50  # per retriever before fusion, at least k
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage in a result list; field names are the `search --json` keys."""
+
+    rank: int
+    score: float
+    doc_id: str
+    source: str
+    doc_number: str | None
+    title: str | None
+    issuer: str | None
+    date: str | None
+    section: str
+    heading: str
+    page: int | None
+    text: str
+    highlights: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What `search --json` prints: the query, the mode actually used and the hits."""
+
+    query: str
+    mode: str
+    hits: list[Hit]
+
+
+class Searcher:
+    """Loads an index generation once; search() is safe to call from several threads."""
+
+    def __init__(self, reader, lexical: LexicalIndex, fusion: str = FUSION) -> None:
+        self.reader = reader
+        self.lexical = lexical
+        self.fusion = fusion
+        self.query_understanding = QueryUnderstanding()
+        self._lock = threading.Lock()  # guards the store connection and the lazy embedder
+        self._dense = None
+        self._dense_loaded = False
+        self._query_embedder = None
+        self._embedder_loaded = False
+        self._embedder_error: str | None = None
+        self._docs: dict[str, DocumentInfo] | None = None
+
+    @classmethod
+    def open(cls, index_dir: Path | str, model: str | None = None) -> "Searcher":
+        """Open the live generation of an index folder (`model`: query-side model name or folder, else the stored one)."""
+        from indexer.store import IndexReader
+
+        reader = IndexReader.open(Path(index_dir), model=model)
+        return cls(reader, reader.lexical())
+
+    # ---- public API --------------------------------------------------------------------------------------
+
+    @property
+    def has_dense(self) -> bool:
+        """True when dense search can run: the index has vectors and the query model loads on this machine."""
+        return self._dense_index() is not None and self._embedder() is not None
+
+    @property
+    def lexical_reason(self) -> str | None:
+        """Why dense/hybrid requests run lexically (one Vietnamese line), or None when they do not."""
+        if self._dense_index() is None:
+            return "Chỉ mục không có phần ngữ nghĩa (vectơ): tìm theo từ vựng."
+        if self._embedder() is None:
+            return self._embedder_error
+        return None
+
+    def documents(self) -> list[DocumentInfo]:
+        with self._lock:
+            return list(self.reader.documents())
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               filters: Mapping[str, Any] | None = None) -> list[Hit]:
+        """Top-k passages for a query; mode "dense"/"hybrid" falls back to lexical when the index has no vectors."""
+        return self.search_result(query, k=k, mode=mode, filters=filters).hits
+
+    def search_result(self, query: str, k: int = 10, mode: str = "hybrid",
+                      filters: Mapping[str, Any] | None = None) -> SearchResult:
+        """Like search(), with the mode actually used (for `search --json`).
+
+        filters: {"year": 2020 | "2020-2023", "year_from", "year_to", "date_from", "date_to" (ISO), "issuer",
+        "place", "doc_type"} (see indexer.filters); unknown keys are an error.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        parsed = self.query_understanding.parse(query)
+        allowed = self._allowed_rows(filters)
+        if allowed is not None and not allowed.any():
+            return SearchResult(query, self._effective_mode(mode), [])
+        used = self._effective_mode(mode)
+        rows, scores = self.ranked_rows(parsed, k, used, allowed)
+        return SearchResult(query, used, self.hits_for_rows(parsed, rows, scores))
+
+    def ranked_rows(self, parsed: ParsedQuery, k: int, mode: str, allowed: np.ndarray | None = None,
+                    fusion: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and scores, best first, for an already parsed query (evaluation compares fusions through this)."""
+        n = max(k, CANDIDATES)
+        if mode == "lexical":
+            rows, scores = self.lexical.search(parsed.lexical, n, allowed)
+            return rows[:k], scores[:k]
+        dense = self._dense_search(parsed.text, n, allowed)
+        if mode == "dense":
+            return dense[0][:k], dense[1][:k]
+        lexical = self.lexical.search(parsed.lexical, n, allowed)
+        rows, scores = fuse(fusion or self.fusion, lexical, dense)
+        return rows[:k], scores[:k]
+
+    # ---- pieces ------------------------------------------------------------------------------------------
+
+    def _effective_mode(self, mode: str) -> str:
+        return mode if mode == "lexical" or self.has_dense else "lexical"
+
+    def _dense_index(self):
+        with self._lock:
+            if not self._dense_loaded:
+                index = self.reader.dense_index()
+                self._dense = index
+                self._dense_loaded = True
+            return self._dense
+
+    def _embedder(self):
+        with self._lock:
+            if not self._embedder_loaded:
+                try:
+                    self._query_embedder = self.reader.embedder()
+                except ModelUnavailable as error:
+                    # Searching must still work offline without the model: lexical, and say why.
+                    self._embedder_error = f"{error} Tìm theo từ vựng."
+                self._embedder_loaded = True
+            return self._query_embedder
+
+    def _dense_search(self, text: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        from indexer.ann import dense_search
+
+        index = self._dense_index()
+        embedder = self._embedder()
+        vector = embedder.encode_queries([text])
+        mask = None if allowed is None else allowed
+        rows, scores = dense_search(index, vector, n, mask)[0]
+        return rows, scores
+
+    def _allowed_rows(self, filters: Mapping[str, Any] | None) -> np.ndarray | None:
+        """Boolean mask of rows that pass the filters, or None for no filtering."""
+        if not filters:
+            return None
+        with self._lock:
+            rows = self.reader.row_filter(dict(filters))
+        if rows is None:
+            return None
+        rows = np.asarray(rows)
+        if rows.dtype == np.bool_:
+            return rows
+        mask = np.zeros(self.lexical.n_rows, dtype=bool)
+        mask[rows.astype(np.int64)] = True
+        return mask
+
+    def _documents_by_id(self) -> dict[str, DocumentInfo]:
+        if self._docs is None:
+            self._docs = {d.doc_id: d for d in self.documents()}
+        return self._docs
+
+    def hits_for_rows(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        """Hits (with document metadata and highlights) for ranked rows."""
+        if rows.size == 0:
+            return []
+        with self._lock:
+            chunks = self.reader.chunk_rows([int(r) for r in rows])
+        docs = self._documents_by_id()
+        hits = []
+        for rank, (chunk, score) in enumerate(zip(chunks, scores.tolist()), start=1):
+            doc = docs.get(chunk.doc_id)
+            hits.append(Hit(
+                rank=rank,
+                score=round(float(score), 6),
+                doc_id=chunk.doc_id,
+                source=doc.source if doc else "",
+                doc_number=doc.doc_number if doc else None,
+                title=doc.title if doc else None,
+                issuer=doc.issuer if doc else None,
+                date=doc.date if doc else None,
+                section=chunk.section,
+                heading=chunk.heading,
+                page=chunk.page_start,
+                text=chunk.text,
+                highlights=highlight_spans(chunk.text, parsed),
+            ))
+        return hits
+
+
+def highlight_spans(text: str, parsed: ParsedQuery) -> list[list[int]]:
+    """[start, end) spans of text matching the query's content words; neighbours joined by spaces merge."""
+    wanted = parsed.highlight_terms
+    spans: list[list[int]] = []
+    for token in analyze(text, compounds=False):
+        if ("exact", token.exact) not in wanted and ("loose", token.loose) not in wanted:
+            continue
+        if spans and token.joined and text[spans[-1][1]:token.start].strip() == "":
+            spans[-1][1] = token.end
+        else:
+            spans.append([token.start, token.end])
+    return spans
