@@ -1,0 +1,308 @@
+"""File readers: .txt/.md, .pdf, .docx and .html to RawText pages, with a typed error and a Vietnamese reason."""
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+import zipfile
+from html import parser as html_parser
+from pathlib import Path
+from typing import Callable
+
+from indexer.errors import ReadError, UnsupportedFormat
+from indexer.model import RawText
+
+_MB = 1024 * 1024
+# Office formats a LibreOffice conversion could turn into .docx/.pdf; other extensions are simply not documents.
+_OFFICE = {".doc", ".rtf", ".odt", ".xls", ".xlsx", ".ods", ".ppt", ".pptx", ".odp", ".wpd", ".wps", ".dot", ".dotx"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
+    """Read one document. Raises UnsupportedFormat for types we do not read, ReadError for unreadable files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(f"không mở được tệp: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise ReadError("không phải là tệp")
+    if size == 0:
+        raise ReadError("tệp rỗng")
+    if max_bytes is not None and size > max_bytes:
+        raise ReadError(f"tệp quá lớn ({size / _MB:.1f} MB > {max_bytes / _MB:.1f} MB)")
+    ext = path.suffix.lower()
+    reader = _READERS.get(_sniff(path, ext))
+    if reader is None:
+        shown = ext or "(không có phần mở rộng)"
+        if ext in _OFFICE:
+            raise UnsupportedFormat(f"định dạng {ext} cần chuyển sang .docx (cần cài LibreOffice để đọc {ext})")
+        raise UnsupportedFormat(f"định dạng {shown} không được hỗ trợ")
+    try:
+        return reader(path)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(f"không đọc được tệp: {exc.strerror or exc}") from exc
+
+
+def _sniff(path: Path, ext: str) -> str:
+    """The extension to read the file as: a ".doc" that is really a .docx (zip) or a Word web page is read as such."""
+    if ext not in {".doc", ".docx"}:
+        return ext
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith(b"PK"):
+        return ".docx"
+    if ext == ".docx" and head.startswith(_OLE_MAGIC):
+        return ".doc"  # an old binary Word file renamed to .docx
+    if ext == ".doc" and re.search(rb"<html|<!doctype html", head.lstrip(b"\xef\xbb\xbf").lower()):
+        return ".html"
+    return ext
+
+
+# ---- plain text -----------------------------------------------------------------------------------------------------
+
+def _read_text(path: Path) -> RawText:
+    text, encoding = decode_text(path.read_bytes())
+    return RawText(pages=[text], format=path.suffix.lower().lstrip(".") or "txt", encoding=encoding)
+
+
+def decode_text(data: bytes, legacy: str = "cp1258") -> tuple[str, str]:
+    """Decode text bytes: BOM first, then UTF-16 by its NUL pattern, then UTF-8, then `legacy` (Windows-1258), NFC'd.
+
+    UTF-8 is tried before any legacy code page because non-ASCII legacy text is almost never valid UTF-8.
+    """
+    for bom, codec, name in (
+        (codecs.BOM_UTF32_LE, "utf-32", "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32", "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return _checked(_decode(data, codec, name), name)
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return _checked(_decode(data, utf16, "utf-16"), "utf-16")
+    _reject_binary(data)
+    try:
+        return _checked(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    # A UTF-8 file with a few damaged bytes stays UTF-8: legacy text almost never forms valid multi-byte sequences.
+    repaired = data.decode("utf-8", errors="replace")
+    damaged = repaired.count("\ufffd")
+    if sum(1 for c in repaired if c > "\x7f") - damaged >= 10 * damaged:
+        return _checked(repaired, "utf-8")
+    try:
+        # cp1258 keeps tones as combining marks (research/vietnamese-text.md §2.5), hence the NFC.
+        return _checked(unicodedata.normalize("NFC", data.decode(legacy)), legacy)
+    except UnicodeDecodeError as exc:
+        raise ReadError("không nhận ra bảng mã của tệp văn bản (không phải UTF-8, UTF-16 hay Windows-1258)") from exc
+
+
+def _decode(data: bytes, codec: str, name: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"tệp văn bản hỏng: không giải mã được theo {name.upper()}") from exc
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes sit on one side of the pairs only, as ASCII does in UTF-16."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    if odd >= 0.2 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.2 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _reject_binary(data: bytes) -> None:
+    sample = data[:65536]
+    control = sum(1 for b in sample if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
+    if b"\x00" in sample or control > 0.01 * len(sample):
+        raise ReadError("tệp không phải văn bản (chứa dữ liệu nhị phân)")
+
+
+def _checked(text: str, encoding: str) -> tuple[str, str]:
+    control = sum(1 for c in text[:65536] if c < " " and c not in "\t\n\r\f")
+    if control > 0.01 * max(1, len(text[:65536])):
+        raise ReadError("tệp không phải văn bản (chứa dữ liệu nhị phân)")
+    return text, encoding
+
+
+# ---- PDF ------------------------------------------------------------------------------------------------------------
+
+def _pdf_pages(path: Path) -> list[str]:
+    """Text layer of each page (one entry per page, "" for a page without text). OCR can take over from here."""
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every recoverable oddity of real files
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except (DependencyError, NotImplementedError) as exc:
+                raise ReadError(f"PDF bị mã hóa, không mở được ({exc})") from exc
+            if not unlocked:
+                raise ReadError("PDF bị mã hóa (cần mật khẩu)")
+        pages = []
+        for number, page in enumerate(reader.pages, start=1):
+            pages.append(_drop_page_number(page.extract_text() or "", number))
+        return pages
+    except ReadError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ReadError("PDF bị mã hóa (cần mật khẩu)") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            zipfile.BadZipFile, EOFError, AssertionError) as exc:
+        raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+
+
+def _drop_page_number(text: str, number: int) -> str:
+    """Remove the running page number Word prints as the first or last line of a page ("3", "- 3 -")."""
+    if number < 2:
+        return text
+    lines = text.split("\n")
+    marker = re.compile(rf"\s*[-–]?\s*{number}\s*[-–]?\s*")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and marker.fullmatch(lines[first]):
+        del lines[first]
+    else:
+        last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
+        if last is not None and marker.fullmatch(lines[last]):
+            del lines[last]
+    return "\n".join(lines)
+
+
+def _read_pdf(path: Path) -> RawText:
+    pages = _pdf_pages(path)
+    if not pages:
+        raise ReadError("PDF không có trang nào")
+    if not any(page.strip() for page in pages):
+        raise ReadError("PDF là bản quét, không có lớp chữ (cần nhận dạng OCR)")
+    return RawText(pages=pages, format="pdf")
+
+
+# ---- DOCX -----------------------------------------------------------------------------------------------------------
+
+def _read_docx(path: Path) -> RawText:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    from indexer.docx_text import DocxText
+
+    try:
+        document = docx.Document(str(path))
+        lines = DocxText(document).lines()
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, AttributeError, TypeError,
+            SyntaxError, EOFError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
+        raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
+    text = "\n".join(lines)
+    if not text.strip():
+        raise ReadError("tệp DOCX không có chữ")
+    return RawText(pages=[text], format="docx", encoding="utf-8")
+
+
+# ---- HTML -----------------------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+    "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+}
+_DROPPED_TAGS = {"script", "style", "head", "noscript", "template", "svg", "xml"}
+
+
+class _HtmlText(html_parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._dropped = 0
+        self._pre = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _DROPPED_TAGS:
+            self._dropped += 1
+        elif tag == "pre":
+            self._pre += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _DROPPED_TAGS:
+            self._dropped = max(0, self._dropped - 1)
+        elif tag == "pre":
+            self._pre = max(0, self._pre - 1)
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._dropped:
+            return
+        # Source line breaks are not text breaks outside <pre>; block elements make the real ones.
+        self.parts.append(data if self._pre else re.sub(r"[ \t\r\n\f]+", " ", data))
+
+    def unknown_decl(self, data):  # Word's "<![if !supportLists]>" marked sections carry no text
+        return
+
+
+def _html_encoding(data: bytes) -> str | None:
+    match = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", data[:4096], re.I)
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def _read_html(path: Path) -> RawText:
+    data = path.read_bytes()
+    declared = _html_encoding(data)
+    if declared in (None, "utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii"):
+        declared = "cp1258"  # Word "Save as web page" of Vietnamese text uses windows-1258 when not UTF-8
+    try:
+        markup, encoding = decode_text(data, legacy=declared)
+    except ReadError as exc:
+        raise ReadError(f"không đọc được HTML: {exc}") from exc
+    extractor = _HtmlText()
+    try:
+        extractor.feed(markup)
+        extractor.close()
+    except (AssertionError, ValueError) as exc:
+        raise ReadError(f"không đọc được HTML: {_short(exc)}") from exc
+    lines = [line.strip() for line in "".join(extractor.parts).split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if not text:
+        raise ReadError("trang HTML không có chữ")
+    return RawText(pages=[text], format="html", encoding=encoding)
+
+
+def _short(exc: BaseException) -> str:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return message if len(message) <= 120 else message[:117] + "…"
+
+
+_READERS: dict[str, Callable[[Path], RawText]] = {
+    ".txt": _read_text,
+    ".md": _read_text,
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+    ".html": _read_html,
+    ".htm": _read_html,
+}
