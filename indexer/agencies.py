@@ -48,7 +48,8 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
         word = token.group("tok")
         if word == "và" or word == "-":
             after = _TOKEN.match(text, token.end())
-            if after and after.group("tok")[:1].isupper():
+            # "Sở Kế hoạch và Đầu tư" is one name; "Ban Dân vận và Ủy ban nhân dân" are two.
+            if after and after.group("tok")[:1].isupper() and not _HEAD.match(text, after.start("tok")):
                 end = after.end()
                 words += 2
                 continue
@@ -68,8 +69,8 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
     return (pos, end)
 
 
-def find_agencies(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """All agency names between start and end, left to right, not overlapping."""
+def find_agencies(text: str, start: int = 0, end: int | None = None, allow_list: bool = True) -> list[tuple[int, int]]:
+    """All agency names between start and end, left to right, not overlapping (lists joined when allow_list)."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     position = start
@@ -78,7 +79,7 @@ def find_agencies(text: str, start: int = 0, end: int | None = None) -> list[tup
             continue
         if match.start() > 0 and (text[match.start() - 1].isalnum()):
             continue
-        span = agency_at(text, match.start())
+        span = agency_at(text, match.start(), allow_list)
         if span is None:
             continue
         span = (span[0], min(span[1], end))

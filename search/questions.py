@@ -1,0 +1,336 @@
+"""Question understanding for `ask`: list or fact question, and its constraints (frequency, agency, action, year …)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from indexer.agencies import find_agencies
+from indexer.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
+from indexer.lexical import analyze
+from indexer.vntext import compound_tokenize, key_exact, key_loose, normalize
+from search.query import guess_language, load_glossary
+
+# Agencies a question may name without the index having seen them (display form, matched on loose keys).
+KNOWN_AGENCIES = (
+    "Sở Nội vụ", "Sở Tài chính", "Sở Kế hoạch và Đầu tư", "Sở Công Thương", "Sở Tư pháp", "Sở Y tế",
+    "Sở Giáo dục và Đào tạo", "Sở Xây dựng", "Sở Giao thông vận tải", "Sở Tài nguyên và Môi trường",
+    "Sở Thông tin và Truyền thông", "Sở Lao động - Thương binh và Xã hội", "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Khoa học và Công nghệ", "Sở Ngoại vụ", "Thanh tra tỉnh",
+    "Ban Dân tộc", "Ban Tôn giáo", "Ban Dân vận Tỉnh ủy", "Ban Dân vận Huyện ủy", "Ban Dân vận",
+    "Ban Thường vụ Tỉnh ủy", "Ban Quản lý Khu kinh tế", "UBND tỉnh", "UBND huyện", "Ủy ban nhân dân tỉnh",
+    "Ủy ban nhân dân huyện", "Văn phòng UBND tỉnh", "Văn phòng", "Tỉnh ủy", "Huyện ủy", "Mặt trận Tổ quốc",
+    "Bộ Nội vụ", "Chính phủ", "Thủ tướng Chính phủ", "Công an tỉnh", "Hội đồng nhân dân tỉnh",
+)
+# Abbreviations folded into agency keys so that "UBND tỉnh" matches "Ủy ban Nhân dân tỉnh".
+_AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "bdv": "ban dan van",
+                         "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
+
+_LIST_PATTERNS = [
+    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\b(?:.*\bnao\b)?"),
+    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\s+nao\b"),
+    re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
+]
+_ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?:plans?|documents?)\b", re.I)
+_DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
+              "huong dan": "Hướng dẫn"}
+
+_FREQUENCY_PATTERNS = [
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+thang\b"), MONTHLY),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+nam\b"), ANNUAL),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:0?6|sau)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b|\bnua nam\b"), SEMIANNUAL),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:0?3|ba)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b"), QUARTERLY),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+tuan\b"), PERIODIC),
+    (re.compile(r"\bdinh ky\b"), PERIODIC),
+]
+# Most specific first; which action a duty question is about.
+_ACTION_PATTERNS = [
+    (re.compile(r"\btu\s+(?:to chuc\s+)?(?:danh gia|cham diem)\b"), "tự đánh giá"),
+    (re.compile(r"\bcham diem\b"), "chấm điểm"),
+    (re.compile(r"\bdang ky\b"), "đăng ký"),
+    (re.compile(r"\bbao cao\b"), "báo cáo"),
+    (re.compile(r"\bgiao ban\b|\bhop\b"), "giao ban"),
+    (re.compile(r"\b(?:gui|nop)\b"), "gửi"),
+]
+_DEADLINE_DATE = re.compile(r"\b(?:truoc|cham nhat|han|den)\s+(?:ngay\s+)?(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})"
+                            r"(?:\s*[/.-]\s*(?P<y>\d{4}))?(?P<rec>\s+(?:hang|moi)\s+nam)?")
+_DEADLINE_WORDS = re.compile(r"\b(?:thoi han|han chot|han nop|khi nao|bao gio|truoc ngay|cham nhat)\b")
+_ENGLISH_DEADLINE = re.compile(r"\b(?:deadline|deadlines|due|by when|when)\b", re.I)
+_YEAR = re.compile(r"\b(?:nam\s+)?(?P<y>(?:19|20)\d{2})\b")
+_RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den|cho|len|toi|nop ve|nop|qua|"
+                             r"thong qua)\s*\(?)$")
+_ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
+_ACTOR_FOLLOW = re.compile(r"\s*(?:lam|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
+_ISSUER_MARK = re.compile(r"\b(?:cua|do)\s*$")
+_ISSUER_FOLLOW = re.compile(r"\s*ban hanh\b")
+# Words that frame a question rather than say what it is about; unaccented, only the unambiguous ones count.
+_FRAME_PHRASES = re.compile(r"\b(?:ke hoach|van ban|yeu cau|de cap(?: den| toi)?|nhac (?:den|toi)|noi (?:ve|den)|liet ke|"
+                            r"danh sach|bao nhieu|nhu the nao|la gi|o dau|khi nao|quy dinh)\b")
+_FRAME_EXACT = frozenset("""
+nào những các gì ai đâu sao là của và có không được cho với trong một như thì mà này đó ở về hay hoặc để theo khi đến
+từ tại bởi nêu phải cần đã bị sẽ đang giao
+""".split())
+_FRAME_LOOSE = frozenset("""
+nao nhung cac gi ai sao la cua va co khong duoc cho voi trong mot nhu thi ma nay o ve hay hoac theo khi den tu boi
+neu phai can
+""".split())
+_ENGLISH_MARKERS = {"to": "về", "via": "qua", "through": "qua", "of": "của", "by": "của", "from": "của"}
+_ENGLISH_FRAME = frozenset("""
+a an the of to for in on at by with about and or is are was were be been which what who whom whose that this these
+those there it its do does did how when where why any all some from into as than must should shall can may will
+would has have had their them they list plans plan documents document
+""".split())
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A topic word or phrase the evidence must contain: any one of its alternatives (loose keys)."""
+
+    label: str
+    alternatives: tuple[str, ...]
+    required: bool = False  # codes, acronyms and named agencies must be present
+
+
+@dataclass(frozen=True)
+class Question:
+    """What `ask` needs to know about a question."""
+
+    text: str  # the question, normalised
+    kind: str  # "list" | "fact"
+    language: str  # "vi" | "en"
+    doc_type: str | None  # "Kế hoạch" in "kế hoạch nào …"
+    frequency: str | None  # monthly | quarterly | semiannual | annual | periodic
+    action: str | None  # "báo cáo", "đăng ký", "tự đánh giá", … (a duty constraint when one of the below is set)
+    recipient: str | None  # agency reported or sent to (or via)
+    actor: str | None  # agency given the task ("giao Sở Nội vụ làm …")
+    issuer: str | None  # agency that issued the plan ("của Sở Công Thương")
+    year: int | None
+    doc_numbers: tuple[str, ...]
+    asks_deadline: bool  # "thời hạn", "trước ngày", "deadline"
+    deadline: str | None  # ISO date, or "--MM-DD" for a yearly one
+    concepts: tuple[Concept, ...]
+    asks_signer: bool = False  # "ai ký", "người ký", "who signed"
+
+    @property
+    def has_duty_constraints(self) -> bool:
+        return bool(self.frequency or self.recipient or self.asks_deadline or self.deadline)
+
+
+def agency_key(name: str) -> str:
+    """Loose key of an agency name with abbreviations spelled out: "UBND tỉnh" and "Ủy ban Nhân dân tỉnh" agree."""
+    words = re.findall(r"[a-z0-9]+", key_loose(name))
+    return " ".join(_AGENCY_ABBREVIATIONS.get(w, w) for w in words)
+
+
+def agency_matches(asked: str, stated: str | None) -> bool:
+    """True when the agency asked about is named in `stated` (word-aligned containment of agency keys)."""
+    if not stated:
+        return False
+    return f" {agency_key(asked)} " in f" {agency_key(stated)} "
+
+
+def _agency_regex(name: str) -> re.Pattern[str]:
+    parts = []
+    for word in agency_key(name).split():
+        parts.append(re.escape(word))
+    pattern = r"\s*[-,]?\s*".join(parts)
+    for abbreviation, spelled in _AGENCY_ABBREVIATIONS.items():
+        spelled_pattern = r"\s*[-,]?\s*".join(spelled.split())
+        pattern = pattern.replace(spelled_pattern, f"(?:{spelled_pattern}|{abbreviation})")
+    return re.compile(rf"\b{pattern}\b")
+
+
+class _Parse:
+    """Working state: the text being read, its loose key, and which character spans are already explained."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.loose = key_loose(text)
+        self.used: list[tuple[int, int]] = []
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(start < e and s < end for s, e in self.used)
+
+    def take(self, start: int, end: int) -> None:
+        self.used.append((start, end))
+
+    def first(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        return next((m for m in pattern.finditer(self.loose) if self.free(m.start(), m.end())), None)
+
+
+def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
+    """Read a question (Vietnamese with or without diacritics, or English) into a Question."""
+    text = normalize(question)
+    language = guess_language(text)
+    english_concepts: dict[tuple[int, int], tuple[str, ...]] = {}
+    vi_text = _translate(text, english_concepts) if language == "en" else text
+    p = _Parse(vi_text)
+
+    kind, doc_type = "fact", None
+    for pattern in _LIST_PATTERNS:
+        match = p.first(pattern)
+        if match:
+            kind = "list"
+            doc_type = _DOC_TYPES.get(match.groupdict().get("what") or "")
+            p.take(match.start(), match.end())
+            break
+    if language == "en" and _ENGLISH_LIST.search(text):
+        kind, doc_type = "list", doc_type or ("Kế hoạch" if re.search(r"\bplans?\b", text, re.I) else None)
+
+    doc_numbers = []
+    for start, end in compound_tokenize(vi_text):
+        word = vi_text[start:end]
+        if re.search(r"[^\W\d_]", word) and ("/" in word or "-" in word):
+            doc_numbers.append(word)
+            p.take(start, end)
+
+    deadline = None
+    match = p.first(_DEADLINE_DATE)
+    if match:
+        day, month = int(match.group("d")), int(match.group("m"))
+        year = int(match.group("y")) if match.group("y") else None
+        deadline = month_day(day, month) if match.group("rec") or year is None else iso_date(day, month, year)
+        p.take(match.start(), match.end())
+    asks_deadline = deadline is not None or bool(_ENGLISH_DEADLINE.search(text) if language == "en" else False)
+    match = p.first(_DEADLINE_WORDS)
+    if match:
+        asks_deadline = True
+        p.take(match.start(), match.end())
+
+    frequency = None
+    for pattern, name in _FREQUENCY_PATTERNS:
+        match = p.first(pattern)
+        if match:
+            frequency = name
+            p.take(match.start(), match.end())
+            break
+
+    action = None
+    action_spans: list[tuple[int, int]] = []
+    for pattern, name in _ACTION_PATTERNS:
+        match = p.first(pattern)
+        if match:
+            action = action or name
+            action_spans.append((match.start(), match.end()))
+            p.take(match.start(), match.end())
+
+    recipient = actor = issuer = None
+    agency_concepts: list[Concept] = []
+    for start, end, display in _agency_mentions(p, known_agencies):
+        before = p.loose[max(0, start - 24):start]
+        after = p.loose[end:end + 24]
+        mark = _ACTOR_MARK.search(before)
+        if mark or _ACTOR_FOLLOW.match(after):
+            actor = actor or display
+            if mark:
+                p.take(start - len(before) + mark.start(), start)
+            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+        elif _RECIPIENT_MARK.search(before):
+            recipient = recipient or display
+        elif _ISSUER_MARK.search(before) or _ISSUER_FOLLOW.match(after):
+            issuer = issuer or display
+        else:
+            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+        p.take(start, end)
+
+    year = None
+    match = p.first(_YEAR)
+    if match:
+        year = int(match.group("y"))
+        p.take(match.start(), match.end())
+
+    asks_signer = bool(re.search(r"\b(?:ai|nguoi nao)\b.*\bky\b|\bnguoi ky\b|\bky ban hanh\b", p.loose)) or (
+        language == "en" and bool(re.search(r"\bwho\s+signed\b|\bsign(?:er|atory|ed)\b", text, re.I)))
+
+    has_duty = bool(frequency or recipient or asks_deadline or deadline)
+    concepts = list(agency_concepts)
+    if not has_duty:
+        # Without a frequency, recipient or deadline the action is only a word the passage must contain.
+        for start, end in action_spans:
+            p.used.remove((start, end))
+        action = None
+    concepts += _topic_concepts(p, english_concepts, language)
+    concepts += [Concept(n, (key_loose(n),), required=True) for n in doc_numbers]
+    return Question(
+        text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
+        recipient=recipient, actor=actor, issuer=issuer, year=year, doc_numbers=tuple(doc_numbers),
+        asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
+    )
+
+
+def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Agency names in the question: known names (longest first, accents optional), then any other accented name."""
+    names = sorted({n.strip() for n in list(KNOWN_AGENCIES) + list(known) if n and len(n.strip()) > 2},
+                   key=lambda n: -len(agency_key(n)))
+    found: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name in names:
+        for match in _agency_regex(name).finditer(p.loose):
+            span = (match.start(), match.end())
+            if p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
+                surface = p.text[span[0]:span[1]]
+                display = surface if surface != p.loose[span[0]:span[1]] else name
+                found.append((span[0], span[1], display))
+                taken.append(span)
+    for start, end in find_agencies(p.text, allow_list=False):
+        if p.free(start, end) and not any(start < e and s < end for s, e in taken):
+            found.append((start, end, p.text[start:end]))
+            taken.append((start, end))
+    return sorted(found)
+
+
+def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], language: str) -> list[Concept]:
+    concepts: list[Concept] = []
+    for match in _FRAME_PHRASES.finditer(p.loose):
+        if p.free(match.start(), match.end()):
+            p.take(match.start(), match.end())
+    for (start, end), alternatives in english.items():
+        if p.free(start, end):
+            concepts.append(Concept(p.text[start:end], alternatives))
+            p.take(start, end)
+    for token in analyze(p.text, compounds=False):
+        if not p.free(token.start, token.end):
+            continue
+        surface = p.text[token.start:token.end]
+        marked = token.loose != key_exact(surface)
+        if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
+            continue
+        required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
+        concepts.append(Concept(surface, (token.loose,), required=required))
+    return concepts
+
+
+def _translate(text: str, concepts: dict[tuple[int, int], tuple[str, ...]]) -> str:
+    """English question → Vietnamese key words through the glossary; Vietnamese names and codes are kept as written."""
+    tokens = analyze(text, compounds=False)
+    loose = [t.loose for t in tokens]
+    entries: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for entry in load_glossary():
+        for variant in entry.variants:
+            if variant:
+                entries.setdefault(variant[0], []).append((variant, entry.targets))
+    pieces: list[str] = []
+    position = 0
+    i = 0
+    while i < len(tokens):
+        best = max(((len(v), targets) for v, targets in entries.get(loose[i], []) if tuple(loose[i:i + len(v)]) == v),
+                   default=None, key=lambda b: b[0])
+        surface = text[tokens[i].start:tokens[i].end]
+        if best is not None:
+            length, targets = best
+            piece = targets[0]
+            concepts[(position, position + len(piece))] = tuple(key_loose(t) for t in targets)
+            i += length
+        elif loose[i] in _ENGLISH_MARKERS:
+            piece = _ENGLISH_MARKERS[loose[i]]
+            i += 1
+        elif tokens[i].exact != tokens[i].loose or surface.isupper() or surface.isdigit():
+            piece = surface
+            i += 1
+        else:
+            i += 1  # an English word the glossary does not know cannot be found in Vietnamese text
+            continue
+        pieces.append(piece)
+        position += len(piece) + 1
+    return " ".join(pieces)
