@@ -1,0 +1,342 @@
+"""build_index: scan → changed files → pipeline → SQLite → lexical + dense indexes → atomic flip of CURRENT."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+from indexer.embed import Embedder, ModelSpec, SentenceTransformerEmbedder, resolve_model
+from indexer.embed_cache import CACHE_FILE, EmbeddingCache
+from indexer.errors import ModelUnavailable, ReadError, TracuuError, UnsupportedFormat
+from indexer.generations import (
+    build_lock, current_generation, flip_current, fsync_tree, generation_number, generations, new_generation_dir,
+    remove_generations,
+)
+from indexer.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
+from indexer.model import BuildReport, Document, FileOutcome
+from indexer.scan import FoundFile, discover, file_sha256
+from indexer.settings import Settings
+from indexer.store import DB_FILE, DENSE_FILE, LEXICAL_DIR
+from indexer.store_write import StoreWriter, compatible_database, duplicate_reason
+
+_EMBED_GROUP = 256  # passages per cache commit: a killed build loses at most this much embedding work
+
+
+class NothingIndexed(TracuuError):
+    """No readable document: nothing was written and the previous index (if any) stays live."""
+
+    def __init__(self, message: str, report: BuildReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def lexical_only_message(spec: ModelSpec, error: ModelUnavailable) -> str:
+    if not spec.is_folder:
+        return (f"Chưa có mô hình nhúng {spec.name} trên máy này — chỉ mục chỉ dùng tìm kiếm từ vựng. "
+                f"Chuẩn bị mô hình: tracuu model download {spec.name} --to DIR (trên máy có mạng), "
+                f"rồi tracuu index --model DIR")
+    return f"{error} Chỉ mục chỉ dùng tìm kiếm từ vựng."
+
+
+def _current_settings() -> tuple[dict, dict]:
+    from indexer.chunking import ChunkingParams
+    from indexer.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
+
+    # A JSON round trip makes tuples lists, exactly as they read back from manifest.json.
+    chunking = json.loads(json.dumps(asdict(ChunkingParams())))
+    lexical = json.loads(json.dumps({"format_version": LEXICAL_FORMAT, "params": asdict(LexicalParams())}))
+    return chunking, lexical
+
+
+def _stored_files(db_path: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = conn.execute("SELECT source, size, mtime_ns, sha256, doc_id, role, reason, encoding, format FROM files")
+        return {r["source"]: dict(r) for r in rows}
+    finally:
+        conn.close()
+
+
+def build_index(
+    paths: Sequence[Path | str] | None = None,
+    index_dir: Path | str | None = None,
+    model: str | Path | Embedder | None = None,
+    *,
+    dense: bool = True,
+    progress: bool = False,
+    lock_timeout: float = 0.0,
+    settings: Settings | None = None,
+) -> BuildReport:
+    """Bring the index at index_dir up to date with the files under `paths` (new, changed and deleted files only).
+
+    model: a hub name, a model folder, an Embedder instance, or None for $TRACUU_MODEL / the default model.
+    dense=False builds a lexical-only index. A second concurrent build raises IndexLocked (after lock_timeout s).
+    Raises NothingIndexed when no document could be read (the previous index stays live).
+    """
+    settings = settings or Settings.from_env()
+    corpus = [Path(p) for p in (paths or [settings.corpus_dir])]
+    index_dir = Path(index_dir or settings.index_dir)
+    found, clashes = discover(corpus)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with build_lock(index_dir, lock_timeout):
+        build = _Build(index_dir, corpus, found, clashes, settings, progress)
+        return build.run(model if dense else None, dense)
+
+
+class _Build:
+    def __init__(self, index_dir: Path, corpus: list[Path], found: list[FoundFile], clashes: list[FileOutcome],
+                 settings: Settings, progress: bool) -> None:
+        self.index_dir = index_dir
+        self.corpus = corpus
+        self.found = found
+        self.clashes = clashes
+        self.settings = settings
+        self.progress = progress
+        self.max_bytes = int(settings.max_file_mb * 1024 * 1024) if settings.max_file_mb > 0 else None
+        self.outcomes: dict[str, FileOutcome] = {}
+        self.embedded = 0
+        self.flipped = False
+
+    # ---- the whole build --------------------------------------------------------------------------------
+
+    def run(self, model: str | Path | Embedder | None, dense: bool) -> BuildReport:
+        prev_gen = current_generation(self.index_dir)
+        prev_number = generation_number(prev_gen) if prev_gen else 0
+        # Folders newer than the live one are what killed builds left behind; we hold the lock, so nobody uses them.
+        remove_generations(self.index_dir, keep={g.name for g in generations(self.index_dir)
+                                                 if (generation_number(g) or 0) <= (prev_number or 0)})
+        prev_manifest = self._previous_manifest(prev_gen)
+        chunking, lexical = _current_settings()
+        pipeline = pipeline_fingerprint()
+        full = (prev_manifest is None or prev_manifest.get("chunking") != chunking
+                or prev_manifest.get("pipeline") != pipeline)
+        stored = {} if prev_manifest is None else _stored_files(prev_gen / DB_FILE)
+
+        to_process, unchanged, touched = self._plan(stored, full)
+        removed = sorted(set(stored) - {f.source for f in self.found})
+
+        spec: ModelSpec | None = None
+        embedder: Embedder | None = None
+        if dense and (model is None or isinstance(model, (str, Path))):
+            spec = resolve_model(str(model) if model is not None else self.settings.model)
+        elif dense:
+            embedder = model  # an Embedder instance from the caller (tests, benchmarks)
+        prev_model = ((prev_manifest.get("model") or {}).get("name")
+                      if prev_manifest is not None and prev_manifest.get("mode") == "hybrid" else None)
+        message, loaded = None, embedder is not None
+        if spec is not None and spec.name != prev_model:
+            # The mode may change: find out now whether the model is here, so a no-op build can stay a no-op.
+            embedder, message = self._embedder(spec)
+            loaded = True
+        wanted_model = embedder.name if embedder is not None else (spec.name if spec and not loaded else None)
+        config_same = (prev_manifest is not None and prev_manifest.get("lexical") == lexical
+                       and wanted_model == prev_model)
+        retried: dict[str, Document | FileOutcome] = {}
+        if config_same and not removed and all(
+                stored.get(f.source, {}).get("role") in ("failed", "skipped") for f in to_process):
+            # At most earlier failures to retry: read them first and keep the live generation if they fail again.
+            retried = {f.source: self._process(f) for f in to_process}
+            if not any(isinstance(r, Document) for r in retried.values()):
+                return self._no_change_report(prev_manifest, stored, retried, message)
+        if spec is not None and not loaded:
+            embedder, message = self._embedder(spec)
+
+        gen_dir = new_generation_dir(self.index_dir)
+        try:
+            if prev_manifest is not None and not full:
+                shutil.copyfile(prev_gen / DB_FILE, gen_dir / DB_FILE)
+            return self._write(gen_dir, prev_gen, stored, to_process, unchanged, touched, removed, retried,
+                               embedder, chunking, lexical, pipeline, message)
+        except BaseException:
+            if not self.flipped:
+                shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+
+    def _previous_manifest(self, prev_gen: Path | None) -> dict | None:
+        """The live generation's manifest when its database can be carried forward; None means start afresh."""
+        if prev_gen is None:
+            return None
+        try:
+            manifest = read_manifest(prev_gen)
+        except TracuuError:
+            return None
+        if manifest.get("format_version") != FORMAT_VERSION or not compatible_database(prev_gen / DB_FILE):
+            return None
+        return manifest
+
+    def _plan(self, stored: dict[str, dict], full: bool) -> tuple[list[FoundFile], list[FoundFile], list[FoundFile]]:
+        """Split the files into to-process, unchanged, and unchanged-but-restamped (same hash, new mtime)."""
+        to_process, unchanged, touched = [], [], []
+        for f in self.found:
+            prev = stored.get(f.source)
+            if full or prev is None or prev["role"] not in ("primary", "duplicate"):
+                to_process.append(f)
+            elif prev["size"] == f.size and prev["mtime_ns"] == f.mtime_ns:
+                unchanged.append(f)
+            elif prev["size"] == f.size and file_sha256(f.path) == prev["sha256"]:
+                touched.append(f)
+            else:
+                to_process.append(f)
+        return to_process, unchanged, touched
+
+    def _embedder(self, spec: ModelSpec) -> tuple[Embedder | None, str | None]:
+        try:
+            return SentenceTransformerEmbedder.load(spec), None
+        except ModelUnavailable as error:
+            return None, lexical_only_message(spec, error)
+
+    def _process(self, f: FoundFile) -> Document | FileOutcome:
+        from indexer.chunking import ChunkingParams
+        from indexer.pipeline import process_file
+
+        try:
+            doc = process_file(f.path, f.root, ChunkingParams(), self.max_bytes)
+        except UnsupportedFormat as error:
+            return FileOutcome(source=f.source, status="skipped", reason=str(error))
+        except ReadError as error:
+            return FileOutcome(source=f.source, status="failed", reason=str(error))
+        except Exception as error:  # noqa: BLE001 - one unparseable file must not stop the archive
+            return FileOutcome(source=f.source, status="failed",
+                               reason=f"Lỗi khi phân tích tệp ({type(error).__name__}: {error})")
+        if not doc.text.strip():
+            return FileOutcome(source=f.source, status="skipped", reason="Tệp không có chữ (rỗng hoặc chỉ có hình ảnh).",
+                               encoding=doc.encoding)
+        doc.source = f.source
+        return doc
+
+    # ---- writing the new generation -------------------------------------------------------------------------
+
+    def _write(self, gen_dir: Path, prev_gen: Path | None, stored: dict[str, dict], to_process: list[FoundFile],
+               unchanged: list[FoundFile], touched: list[FoundFile], removed: list[str],
+               retried: dict[str, Document | FileOutcome], embedder: Embedder | None, chunking: dict, lexical: dict,
+               pipeline: str, message: str | None) -> BuildReport:
+        from tqdm import tqdm
+
+        writer = StoreWriter(gen_dir / DB_FILE)
+        for source in removed:
+            writer.delete_file(source)
+            self.outcomes[source] = FileOutcome(source=source, status="removed")
+        touched_sources = {f.source for f in touched}
+        for f in unchanged + touched:
+            if f.source in touched_sources:
+                writer.touch_file(f.source, f.size, f.mtime_ns)
+            prev = stored[f.source]
+            if prev["role"] == "duplicate":
+                self.outcomes[f.source] = FileOutcome(f.source, "duplicate", prev["reason"], prev["encoding"])
+            else:
+                self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
+        pending = {f.source for f in to_process}
+        for f in tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress, leave=False):
+            pending.discard(f.source)
+            result = retried.get(f.source) or self._process(f)
+            self._store_one(writer, f, result, stored.get(f.source), pending)
+        for source in writer.collect_garbage():
+            if self.outcomes[source].status in ("unchanged", "duplicate"):
+                self.outcomes[source] = FileOutcome(source, "updated", None, self.outcomes[source].encoding)
+        n_docs, n_chunks = writer.renumber()
+        writer.commit()
+        if n_docs == 0:
+            writer.close()
+            report = self._report("lexical", None, 0, 0, message)
+            raise NothingIndexed("Không có văn bản nào đọc được trong " + ", ".join(map(str, self.corpus))
+                                 + "; chỉ mục cũ (nếu có) được giữ nguyên.", report)
+
+        from indexer.lexical import LexicalIndex
+
+        LexicalIndex.build(writer.chunk_texts()).save(gen_dir / LEXICAL_DIR)
+        model_info, dense_info = None, None
+        if embedder is not None:
+            model_info, dense_info = self._write_dense(gen_dir, writer, embedder)
+        writer.compact()
+        writer.close()
+        mode = "hybrid" if embedder is not None else "lexical"
+        write_manifest(gen_dir, new_manifest(
+            generation=gen_dir.name, mode=mode, model=model_info, chunking=chunking, lexical=lexical,
+            pipeline=pipeline, documents=n_docs, chunks=n_chunks, dense=dense_info,
+            roots=[str(p.resolve()) for p in self.corpus]))
+        fsync_tree(gen_dir)
+        flip_current(self.index_dir, gen_dir)
+        self.flipped = True
+        remove_generations(self.index_dir, keep={gen_dir.name} | ({prev_gen.name} if prev_gen else set()))
+        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        try:
+            cache.prune(gen_dir / DB_FILE)
+        finally:
+            cache.close()
+        return self._report(mode, model_info["name"] if model_info else None, n_docs, n_chunks, message)
+
+    def _store_one(self, writer: StoreWriter, f: FoundFile, result: Document | FileOutcome, prev: dict | None,
+                   pending: set[str]) -> None:
+        sha = file_sha256(f.path)
+        if isinstance(result, FileOutcome):
+            writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=None,
+                            role=result.status, reason=result.reason, encoding=result.encoding)
+            self.outcomes[f.source] = result
+            return
+        doc = result
+        owner = writer.doc_owner(doc.doc_id)
+        owner_row = writer.file_row(owner) if owner not in (None, f.source) else None
+        if owner_row and owner_row["doc_id"] == doc.doc_id and owner_row["role"] == "primary" and owner not in pending:
+            reason = duplicate_reason(owner)
+            writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=doc.doc_id,
+                            role="duplicate", reason=reason, encoding=doc.encoding, format=doc.format)
+            self.outcomes[f.source] = FileOutcome(f.source, "duplicate", reason, doc.encoding)
+            return
+        writer.put_document(doc)
+        writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=doc.doc_id, role="primary",
+                        encoding=doc.encoding, format=doc.format)
+        status = "indexed" if prev is None else "updated"
+        self.outcomes[f.source] = FileOutcome(f.source, status, None, doc.encoding)
+
+    def _write_dense(self, gen_dir: Path, writer: StoreWriter, embedder: Embedder) -> tuple[dict, dict]:
+        from tqdm import tqdm
+
+        from indexer.ann import build_dense_index, write_dense_index
+
+        hashes = writer.chunk_hashes()
+        name, prefix, dim = embedder.name, embedder.passage_prefix, embedder.dimension
+        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        try:
+            missing = cache.missing(name, prefix, hashes, dim)
+            if missing:
+                texts = dict(zip(hashes, writer.chunk_texts()))
+                with tqdm(total=len(missing), desc="Nhúng đoạn văn", unit="đoạn", disable=not self.progress,
+                          leave=False) as bar:
+                    for start in range(0, len(missing), _EMBED_GROUP):
+                        group = missing[start : start + _EMBED_GROUP]
+                        vectors = embedder.encode_passages([texts[h] for h in group], progress=False)
+                        cache.put_many(name, prefix, group, vectors)
+                        self.embedded += len(group)
+                        bar.update(len(group))
+            index, dense_info = build_dense_index(cache.matrix(name, prefix, hashes, dim))
+        finally:
+            cache.close()
+        write_dense_index(index, gen_dir / DENSE_FILE)
+        model_info = {"name": name, "location": getattr(embedder, "location", None), "dimension": dim,
+                      "query_prefix": embedder.query_prefix, "passage_prefix": prefix, "normalize": True}
+        return model_info, dense_info
+
+    # ---- reports --------------------------------------------------------------------------------------------
+
+    def _report(self, mode: str, model: str | None, documents: int, chunks: int, message: str | None) -> BuildReport:
+        files = sorted(list(self.outcomes.values()) + self.clashes, key=lambda o: (o.source, o.status))
+        return BuildReport(mode=mode, model=model, documents=documents, chunks=chunks, files=files,
+                           embedded_chunks=self.embedded, message=message)
+
+    def _no_change_report(self, manifest: dict, stored: dict[str, dict],
+                          retried: dict[str, Document | FileOutcome], message: str | None) -> BuildReport:
+        for f in self.found:
+            prev = stored[f.source]
+            if f.source in retried:
+                self.outcomes[f.source] = retried[f.source]  # type: ignore[assignment]
+            elif prev["role"] == "duplicate":
+                self.outcomes[f.source] = FileOutcome(f.source, "duplicate", prev["reason"], prev["encoding"])
+            else:
+                self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
+        model = (manifest.get("model") or {}).get("name") if manifest.get("mode") == "hybrid" else None
+        return self._report(manifest.get("mode", "lexical"), model, int(manifest.get("documents", 0)),
+                            int(manifest.get("chunks", 0)), message)

@@ -1,0 +1,102 @@
+"""`tracuu index`, `tracuu docs` and `tracuu model`: human-readable output by default, JSON with --json."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from indexer.model import BuildReport
+from indexer.settings import Settings
+
+STATUS_LABELS = {
+    "indexed": "mới", "updated": "cập nhật", "unchanged": "không đổi", "removed": "đã xóa",
+    "duplicate": "trùng", "skipped": "bỏ qua", "failed": "lỗi",
+}
+_NOT_INDEXED = ("removed", "duplicate", "skipped", "failed")
+
+
+def _index_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.index) if getattr(args, "index", None) else settings.index_dir
+
+
+def _print_report(report: BuildReport, index_dir: Path) -> None:
+    model = f" (mô hình {report.model})" if report.model else ""
+    print(f"Chỉ mục {index_dir}: {report.documents} văn bản, {report.chunks} đoạn · chế độ {report.mode}{model}")
+    counts = {status: 0 for status in STATUS_LABELS}
+    for outcome in report.files:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    summary = ", ".join(f"{counts[s]} {label}" for s, label in STATUS_LABELS.items())
+    print(f"Tệp: {summary} · đã nhúng {report.embedded_chunks} đoạn")
+    listed = [o for o in report.files if o.status in _NOT_INDEXED]
+    if listed:
+        print("Tệp không được lập chỉ mục riêng:")
+        for outcome in listed:
+            reason = f" — {outcome.reason}" if outcome.reason else ""
+            print(f"  {outcome.source}: {STATUS_LABELS[outcome.status]}{reason}")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.build import NothingIndexed, build_index
+
+    settings = Settings.from_env()
+    index_dir = _index_dir(args, settings)
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    model = args.model or settings.model
+    try:
+        report = build_index(paths, index_dir, model=model, dense=not args.no_dense,
+                             progress=sys.stderr.isatty(), settings=settings)
+    except NothingIndexed as error:
+        if args.json:
+            print(json.dumps(asdict(error.report), ensure_ascii=False, indent=2))
+        else:
+            _print_report(error.report, index_dir)
+        print(f"Lỗi: {error}", file=sys.stderr)
+        return 1
+    if report.message:
+        # The one line that says why the index is lexical-only (model not on this machine).
+        print(report.message, file=sys.stderr)
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report, index_dir)
+    return 0
+
+
+def _cell(value: object, width: int) -> str:
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from indexer.store import IndexReader
+
+    settings = Settings.from_env()
+    index_dir = _index_dir(args, settings)
+    reader = IndexReader.open(index_dir)
+    try:
+        docs = reader.documents()
+        if args.json:
+            print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+            return 0
+        print(f"{len(docs)} văn bản trong chỉ mục {index_dir} (chế độ {reader.mode})")
+        print(f"{'Số ký hiệu':<24} {'Ngày':<10} {'Loại':<12} {'Đoạn':>4}  Tệp · Trích yếu")
+        for d in docs:
+            print(f"{_cell(d.doc_number, 24):<24} {_cell(d.date, 10):<10} {_cell(d.doc_type, 12):<12} "
+                  f"{d.n_chunks:>4}  {d.source}")
+            details = " · ".join(x for x in (d.issuer, d.title) if x)
+            if details:
+                print(f"{'':<55}{_cell(details, 100)}")
+        return 0
+    finally:
+        reader.close()
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from indexer.embed import download_model
+
+    spec = download_model(args.name, Path(args.to))
+    print(f"Đã lưu mô hình {spec.name} vào {spec.location}. "
+          f"Chép thư mục này sang máy làm việc rồi dùng: tracuu index --model {spec.location}")
+    return 0
