@@ -44,7 +44,7 @@ _OUTLINE_MARKER = re.compile(r"[\s*#\-–+•]*(?:(?:[IVXLC]+|\d+(?:\.\d+)*|[a-z
 _RESPONSIBLE = re.compile(r"\s+(?:có|chịu)\s+trách\s+nhiệm\b", re.I)
 _PERSON_HEAD = re.compile(r"(?:Thủ\s+trưởng|Chủ\s+tịch|Giám\s+đốc|Trưởng|Các|Những|Cơ\s+quan)\b", re.I)
 _GROUP_ACTOR = re.compile(
-    r"(?:Các|Những)\s+(?:phòng|sở|cơ\s+quan|đơn\s+vị|ban|ngành|địa\s+phương|xã|huyện)[^.;:]{0,80}?"
+    r"(?:Các|Những)\s+(?:phòng|sở|cơ\s+quan|đơn\s+vị|ban|ngành|địa\s+phương|xã|huyện|chủ\s+thể)[^.;:]{0,80}?"
     r"(?=\s+(?:chủ\s+động|có\s+trách\s+nhiệm|thực\s+hiện|triển\s+khai|tập\s+trung|căn\s+cứ|báo\s+cáo|gửi|đăng\s+ký|"
     r"định\s+kỳ|h[àằ]ng|tổ\s+chức|xây\s+dựng|phối\s+hợp|chủ\s+trì|kịp\s+thời))")
 _SUBJECT_FOLLOW = re.compile(
@@ -317,12 +317,15 @@ def _actor(text: str, view: str, start: int, end: int, sections: list[Section]) 
     if who:
         return who
     for section in _ancestors(sections, start):
-        heading = view_of(section.heading)
+        # The heading line as written: Section.heading may be shortened for display.
+        line = view[section.start:section.body_start] if section.body_start > section.start else section.heading
+        heading = view_of(line.strip())
         heading = heading[_OUTLINE_MARKER.match(heading).end():]
         named = heading.split(":")[0]
         if looks_like_agency(named) or _PERSON_HEAD.match(named) and len(named.split()) <= 10:
             return _clean(named)
-        who = _responsible(heading)
+        group = _GROUP_ACTOR.match(heading)
+        who = _clean(group.group()) if group else _responsible(heading)
         if who:
             return who
     return None
