@@ -1,0 +1,358 @@
+"""ask: the complete set of plans for "which plans …" questions, the best passage for fact questions, with quotes."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from indexer.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
+from indexer.duties import duty_quote_span
+from indexer.model import DocumentInfo, Duty
+from indexer.vntext import key_loose
+from search.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
+from search.questions import Question, agency_matches, understand
+
+MAX_CITATIONS = 3
+_RECURRING = {PERIODIC, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
+_FREQUENCY_WORDS = {MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
+                    ANNUAL: "hàng năm", PERIODIC: "định kỳ"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage: `quote` is an exact substring of the document's normalised text."""
+
+    section: str
+    page: int | None
+    quote: str
+
+
+@dataclass(frozen=True)
+class PlanAnswer:
+    """A plan in an answer with the passages that show it answers; field names are the `ask --json` keys."""
+
+    doc_id: str
+    source: str
+    doc_number: str | None
+    title: str | None
+    issuer: str | None
+    date: str | None
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `ask --json` prints; `near_matches` holds plans that meet only part of a list question."""
+
+    question: str
+    answer: str
+    plans: list[PlanAnswer] = field(default_factory=list)
+    near_matches: list[PlanAnswer] = field(default_factory=list)
+
+
+@dataclass
+class _Verdict:
+    status: str | None  # "full" | "near" | None
+    citations: list[Citation]
+    via_intermediary: bool = False
+    score: float = 0.0  # how much of the question a near match meets (near matches are shown best first)
+
+
+def ask(searcher, question: str, llm=None) -> Answer:
+    """Answer a question from the index behind `searcher` (a search.retrieve.Searcher); `llm` may rewrite the text."""
+    corpus = corpus_for(searcher.reader)
+    parsed = understand(question, known_agencies=corpus.agency_names)
+    if parsed.kind == "list":
+        answer = _answer_list(corpus, parsed)
+    else:
+        answer = _answer_fact(corpus, searcher, parsed)
+    answer = _verified(corpus, answer)
+    if llm is not None and answer.plans:
+        from search.llm import rewrite_answer
+
+        answer = rewrite_answer(llm, answer)
+    return answer
+
+
+# ---- list questions -------------------------------------------------------------------------------------------
+
+
+def _answer_list(corpus: Corpus, q: Question) -> Answer:
+    full: list[tuple[DocumentInfo, _Verdict]] = []
+    near: list[tuple[DocumentInfo, _Verdict]] = []
+    for doc in _ordered(corpus.documents.values()):
+        if not _document_ok(doc, q):
+            continue
+        verdict = _judge_plan(corpus, doc, q)
+        if verdict.status == "full":
+            full.append((doc, verdict))
+        elif verdict.status == "near":
+            near.append((doc, verdict))
+    near.sort(key=lambda item: -item[1].score)
+    plans = [_plan(doc, v.citations) for doc, v in full]
+    near_plans = [_plan(doc, v.citations) for doc, v in near]
+    return Answer(q.text, _list_sentence(q, full, near), plans, near_plans)
+
+
+def _ordered(docs) -> list[DocumentInfo]:
+    # Newest first: the current plan is what officials usually want; undated plans go last.
+    return sorted(docs, key=lambda d: (d.date is None, "" if d.date is None else _negate(d.date), d.source))
+
+
+def _negate(iso: str) -> str:
+    return "".join(chr(ord("9") - int(c) + ord("0")) if c.isdigit() else c for c in iso)
+
+
+def _document_ok(doc: DocumentInfo, q: Question) -> bool:
+    if q.doc_type and doc.doc_type and key_loose(doc.doc_type) != key_loose(q.doc_type):
+        return False
+    if q.year is not None:
+        years = {doc.year} | ({int(doc.date[:4])} if doc.date else set())
+        if q.year not in years:
+            return False
+    if q.issuer and not agency_matches(q.issuer, doc.issuer):
+        return False
+    return True
+
+
+def _judge_plan(corpus: Corpus, doc: DocumentInfo, q: Question) -> _Verdict:
+    parts: list[_Verdict] = []
+    if q.has_duty_constraints:
+        parts.append(_judge_duties(corpus, corpus.duties.get(doc.doc_id, []), q))
+    if q.concepts:
+        parts.append(_judge_passages(corpus, doc.doc_id, q))
+    if not parts:
+        return _Verdict(None, [])
+    citations = [c for part in parts for c in part.citations]
+    if all(p.status == "full" for p in parts):
+        status = "full"
+    elif any(p.status for p in parts):
+        status = "near"
+    else:
+        status = None
+    score = sum(p.score for p in parts) / len(parts)
+    return _Verdict(status, _unique(citations)[:MAX_CITATIONS], any(p.via_intermediary for p in parts), score)
+
+
+def _duty_checks(duty: Duty, q: Question) -> dict[str, bool]:
+    """Each duty constraint of the question → does this duty meet it."""
+    checks: dict[str, bool] = {}
+    if q.frequency:
+        checks["frequency"] = duty.frequency in _RECURRING if q.frequency == PERIODIC else duty.frequency == q.frequency
+    if q.recipient:
+        checks["recipient"] = agency_matches(q.recipient, duty.recipient) or \
+            agency_matches(q.recipient, duty.intermediary)
+    if q.deadline:
+        checks["deadline"] = q.deadline in (duty.deadline_date, duty.deadline_recurrence) or (
+            q.deadline.startswith("--") and (duty.deadline_date or "").endswith(q.deadline[1:]))
+    elif q.asks_deadline:
+        checks["deadline"] = duty.deadline is not None
+    if q.action:
+        quote = key_loose(duty.sentence)
+        checks["action"] = duty.action == q.action or f" {key_loose(q.action)} " in f" {' '.join(quote.split())} "
+    return checks
+
+
+def _judge_duties(corpus: Corpus, duties: list[Duty], q: Question) -> _Verdict:
+    full, near, score = [], [], 0.0
+    for duty in duties:
+        checks = _duty_checks(duty, q)
+        if all(checks.values()):
+            full.append(duty)
+        elif any(ok for name, ok in checks.items() if name != "action"):
+            near.append(duty)
+            score = max(score, sum(checks.values()) / len(checks))
+    chosen = full or near
+    via = bool(full) and q.recipient is not None and all(
+        agency_matches(q.recipient, d.intermediary) and not agency_matches(q.recipient, d.recipient) for d in full)
+    citations = [_duty_citation(corpus, d) for d in chosen]
+    return _Verdict("full" if full else "near" if near else None, citations, via, 1.0 if full else score)
+
+
+def _duty_citation(corpus: Corpus, duty: Duty) -> Citation:
+    start, end = duty_quote_span(duty)
+    text = corpus.normalized(duty.doc_id).text
+    return Citation(duty.section, corpus.page_at(duty.doc_id, start), text[start:end])
+
+
+def _judge_passages(corpus: Corpus, doc_id: str, q: Question) -> _Verdict:
+    best = None
+    for passage in corpus.passages(doc_id):
+        required_ok, share = coverage(q.concepts, passage.words, passage.joined)
+        score = (required_ok and share >= _full_share(q), share)
+        if best is None or score > best[0]:
+            best = (score, passage)
+    if best is None:
+        return _Verdict(None, [])
+    (is_full, share), passage = best
+    status = "full" if is_full else "near" if share >= NEAR_COVERAGE else None
+    start, end = best_sentence(passage.text, q.concepts)
+    offset = passage.start + start
+    citation = Citation(passage.section, corpus.page_at(doc_id, offset), passage.text[start:end])
+    return _Verdict(status, [citation] if status else [], score=share)
+
+
+def _full_share(q: Question) -> float:
+    # With few concepts every one must be there; with many, paraphrase and spelling leave some out, and an
+    # English question's glossary translation leaves out more.
+    if len(q.concepts) < 4:
+        return 1.0
+    return ENGLISH_FULL_COVERAGE if q.language == "en" else FULL_COVERAGE
+
+
+def _unique(citations: list[Citation]) -> list[Citation]:
+    seen, out = set(), []
+    for citation in citations:
+        if citation.quote not in seen:
+            seen.add(citation.quote)
+            out.append(citation)
+    return out
+
+
+def _description(q: Question, via_intermediary: bool) -> str:
+    words = []
+    if q.has_duty_constraints or q.action:
+        words.append(f"yêu cầu {q.action or 'báo cáo'}")
+    if q.frequency:
+        words.append(_FREQUENCY_WORDS[q.frequency])
+    if q.recipient:
+        words.append(f"{'qua' if via_intermediary else 'về'} {q.recipient}")
+    if q.deadline:
+        words.append(f"có thời hạn {_show_deadline(q.deadline)}")
+    elif q.asks_deadline:
+        words.append("có thời hạn")
+    topic = [c.label for c in q.concepts]
+    if topic:
+        words.append(f"đề cập đến “{' '.join(topic)}”")
+    if q.issuer:
+        words.append(f"của {q.issuer}")
+    if q.year:
+        words.append(f"năm {q.year}")
+    return " ".join(words) or "thỏa mãn câu hỏi"
+
+
+def _show_deadline(value: str) -> str:
+    if value.startswith("--"):
+        return f"{int(value[2:4])}/{int(value[5:7])} hàng năm"
+    year, month, day = value.split("-")
+    return f"{int(day)}/{int(month)}/{year}"
+
+
+def _list_sentence(q: Question, full, near) -> str:
+    via = bool(full) and all(v.via_intermediary for _, v in full)
+    description = _description(q, via)
+    if full:
+        items = "; ".join(_label_with_sections(doc, v.citations) for doc, v in full)
+        return f"{len(full)} kế hoạch {description}: {items}."
+    sentence = f"Không tìm thấy kế hoạch nào {description}."
+    if near:
+        sentence += " Gần đúng (chỉ đáp ứng một phần): " + "; ".join(plan_label(doc) for doc, _ in near) + "."
+    return sentence
+
+
+def _label_with_sections(doc: DocumentInfo, citations: list[Citation]) -> str:
+    sections = list(dict.fromkeys(c.section for c in citations if c.section))
+    where = f", mục {', '.join(sections)}" if sections else ""
+    return plan_label(doc) + where
+
+
+def plan_label(doc: DocumentInfo) -> str:
+    """"80/KH-UBND (Quảng Ngãi, 26/6/2020)": number (or title) with place and date when known."""
+    if doc.doc_number and re.search(r"\d", doc.doc_number):
+        name = doc.doc_number
+    elif doc.title:
+        name = f"kế hoạch “{doc.title}”"
+    else:
+        name = doc.source
+    details = [x for x in (doc.place, show_date(doc.date)) if x]
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def show_date(iso: str | None) -> str | None:
+    """"2020-06-26" → "26/6/2020", "2023-01" → "1/2023"."""
+    if not iso:
+        return None
+    parts = [int(p) for p in iso.split("-")]
+    return "/".join(str(p) for p in reversed(parts))
+
+
+def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:
+    return PlanAnswer(doc.doc_id, doc.source, doc.doc_number, doc.title, doc.issuer, doc.date, list(citations))
+
+
+# ---- fact questions -------------------------------------------------------------------------------------------
+
+
+def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
+    if q.asks_signer:
+        answer = _answer_signer(corpus, searcher, q)
+        if answer is not None:
+            return answer
+    if q.has_duty_constraints:
+        answer = _answer_from_duties(corpus, q)
+        if answer is not None:
+            return answer
+    for hit in searcher.search(q.text, k=10):
+        doc = corpus.documents.get(hit.doc_id)
+        if doc is None or not _document_ok(doc, doc_ok_question(q)):
+            continue
+        start, end = best_sentence(hit.text, q.concepts)
+        quote = hit.text[start:end]
+        offset = corpus.normalized(doc.doc_id).text.find(quote)
+        page = corpus.page_at(doc.doc_id, offset) if offset >= 0 else hit.page
+        citation = Citation(hit.section, page, quote)
+        where = f", mục {hit.section}" if hit.section else ""
+        return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{quote}”", [_plan(doc, [citation])])
+    return Answer(q.text, "Không tìm thấy đoạn văn nào trả lời câu hỏi.", [])
+
+
+def doc_ok_question(q: Question) -> Question:
+    """The question's document filters without the "which plans" document type (a fact may be in any document)."""
+    return replace(q, doc_type=None)
+
+
+def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
+    best = None
+    for doc in _ordered(corpus.documents.values()):
+        if not _document_ok(doc, doc_ok_question(q)):
+            continue
+        for duty in corpus.duties.get(doc.doc_id, []):
+            if not all(_duty_checks(duty, q).values()):
+                continue
+            share = text_coverage(q.concepts, duty.sentence)[1]
+            if best is None or share > best[0]:
+                best = (share, doc, duty)
+    if best is None:
+        return None
+    _, doc, duty = best
+    citation = _duty_citation(corpus, duty)
+    where = f", mục {duty.section}" if duty.section else ""
+    return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{citation.quote}”", [_plan(doc, [citation])])
+
+
+def _answer_signer(corpus: Corpus, searcher, q: Question) -> Answer | None:
+    docs = [d for d in _ordered(corpus.documents.values()) if _document_ok(d, doc_ok_question(q))]
+    if not q.issuer:
+        hits = searcher.search(q.text, k=1)
+        docs = [corpus.documents[h.doc_id] for h in hits if h.doc_id in corpus.documents]
+    for doc in docs:
+        text = corpus.normalized(doc.doc_id).text
+        found = [(name, text.rfind(name)) for name in doc.signers if name and text.rfind(name) >= 0]
+        if not found:
+            continue
+        citations = [Citation("", corpus.page_at(doc.doc_id, at), name) for name, at in found]
+        names = " và ".join(name for name, _ in found)
+        return Answer(q.text, f"{plan_label(doc)} do {names} ký.", [_plan(doc, citations)])
+    return None
+
+
+def _verified(corpus: Corpus, answer: Answer) -> Answer:
+    """Drop any citation whose quote is not an exact substring of its document (a guard; none should be)."""
+    def keep(plan: PlanAnswer) -> PlanAnswer:
+        text = corpus.normalized(plan.doc_id).text
+        return PlanAnswer(plan.doc_id, plan.source, plan.doc_number, plan.title, plan.issuer, plan.date,
+                          [c for c in plan.citations if c.quote and c.quote in text])
+    return Answer(answer.question, answer.answer, [keep(p) for p in answer.plans],
+                  [keep(p) for p in answer.near_matches])
+
+
+__all__ = ["Answer", "PlanAnswer", "Citation", "ask", "plan_label", "show_date"]
