@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
+from indexer.guards import check_zip_file
+from indexer.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
+from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages
+from indexer.office import OFFICE_EXTENSIONS, read_office
 
 _MB = 1024 * 1024
 # Office formats a LibreOffice conversion could turn into .docx/.pdf; other extensions are simply not documents.
@@ -66,7 +70,16 @@ def _sniff(path: Path, ext: str) -> str:
 
 def _read_text(path: Path) -> RawText:
     text, encoding = decode_text(path.read_bytes())
-    return RawText(pages=[text], format=path.suffix.lower().lstrip(".") or "txt", encoding=encoding)
+    text, legacy = _fix_legacy(text, encoding)
+    return RawText(pages=[text], format=path.suffix.lower().lstrip(".") or "txt", encoding=legacy)
+
+
+def _fix_legacy(text: str, encoding: str | None) -> tuple[str, str | None]:
+    """TCVN3/VNI text inside already-decoded text (pasted from a .VnTime document, a PDF text layer)."""
+    if encoding in ("tcvn3", "vni", "tcvn3+vni", "viscii"):
+        return text, encoding
+    fixed, legacy = fix_legacy_text(text)
+    return fixed, legacy or encoding
 
 
 def decode_text(data: bytes, legacy: str = "cp1258") -> tuple[str, str]:
@@ -96,6 +109,11 @@ def decode_text(data: bytes, legacy: str = "cp1258") -> tuple[str, str]:
     damaged = repaired.count("\ufffd")
     if sum(1 for c in repaired if c > "\x7f") - damaged >= 10 * damaged:
         return _checked(repaired, "utf-8")
+    if legacy == "cp1258":
+        # 8-bit Vietnamese is TCVN3, VNI or VISCII as often as Windows-1258: the reading with more valid syllables wins.
+        found = decode_legacy_text(data)
+        if found is not None:
+            return _checked(*found)
     try:
         # cp1258 keeps tones as combining marks (research/vietnamese-text.md §2.5), hence the NFC.
         return _checked(unicodedata.normalize("NFC", data.decode(legacy)), legacy)
@@ -186,13 +204,28 @@ def _drop_page_number(text: str, number: int) -> str:
     return "\n".join(lines)
 
 
+_MIN_TEXT_LAYER = 20  # fewer visible characters than this on a page: a scan (maybe with a stamped page number)
+
+
 def _read_pdf(path: Path) -> RawText:
     pages = _pdf_pages(path)
     if not pages:
         raise ReadError("PDF không có trang nào")
+    text, encoding = fix_legacy_text("\f".join(pages))  # .VnTime PDFs without a ToUnicode map
+    pages = text.split("\f")
+    scanned = [n for n, page in enumerate(pages, start=1) if len("".join(page.split())) < _MIN_TEXT_LAYER]
+    ocr_pages: dict[int, float] = {}
+    if scanned:
+        try:
+            for page in ocr_pdf_pages(path, scanned):
+                pages[page.number - 1] = page.text
+                ocr_pages[page.number] = page.confidence
+        except OcrUnavailable:
+            if len(scanned) == len(pages):
+                raise ReadError(MISSING_TESSERACT) from None
     if not any(page.strip() for page in pages):
-        raise ReadError("PDF là bản quét, không có lớp chữ (cần nhận dạng OCR)")
-    return RawText(pages=pages, format="pdf")
+        raise ReadError("PDF không có chữ (kể cả sau khi nhận dạng OCR)")
+    return RawText(pages=pages, format="pdf", encoding=encoding, ocr_pages=ocr_pages)
 
 
 # ---- DOCX -----------------------------------------------------------------------------------------------------------
@@ -203,6 +236,7 @@ def _read_docx(path: Path) -> RawText:
 
     from indexer.docx_text import DocxText
 
+    check_zip_file(path)
     try:
         document = docx.Document(str(path))
         lines = DocxText(document).lines()
@@ -210,10 +244,10 @@ def _read_docx(path: Path) -> RawText:
         raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - damaged parts fail inside python-docx/lxml with assorted errors
         raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
-    text = "\n".join(lines)
+    text, encoding = _fix_legacy("\n".join(lines), "utf-8")
     if not text.strip():
         raise ReadError("tệp DOCX không có chữ")
-    return RawText(pages=[text], format="docx", encoding="utf-8")
+    return RawText(pages=[text], format="docx", encoding=encoding)
 
 
 # ---- HTML -----------------------------------------------------------------------------------------------------------
@@ -292,6 +326,7 @@ def _read_html(path: Path) -> RawText:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not text:
         raise ReadError("trang HTML không có chữ")
+    text, encoding = _fix_legacy(text, encoding)
     return RawText(pages=[text], format="html", encoding=encoding)
 
 
@@ -307,4 +342,5 @@ _READERS: dict[str, Callable[[Path], RawText]] = {
     ".docx": _read_docx,
     ".html": _read_html,
     ".htm": _read_html,
+    **{ext: read_office for ext in OFFICE_EXTENSIONS},  # .doc/.rtf/.xls/.ppt via LibreOffice, .odt/.ods/.odp directly
 }

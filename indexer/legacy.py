@@ -1,0 +1,305 @@
+"""Legacy Vietnamese encodings (TCVN3, VNI, VISCII, cp1258): detected by font name or by syllable scoring, converted to Unicode."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from indexer.legacy_tables import (
+    TCVN3_CHARS,
+    TCVN3_SIGNATURE,
+    VNI_BASES,
+    VNI_MODIFIERS,
+    VNI_SINGLE,
+    viscii_decode,
+)
+
+# Runs are (text, font name or None), in document order; "\n" inside a run ends a paragraph.
+Run = tuple[str, "str | None"]
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_STOP_TONES = frozenset("\u0301\u0323")  # the only tones a syllable ending in c/ch/p/t can carry
+
+_ONSETS = sorted(
+    "b c ch d đ g gh gi h k kh l m n ng ngh nh p ph qu r s t th tr v x".split() + [""],
+    key=len,
+    reverse=True,
+)
+# Every toneless rhyme of standard Vietnamese spelling (medial + nucleus + coda).
+_RHYMES = frozenset(
+    """a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
+    e ec em en eng eo ep et ê êch êm ên ênh êp êt êu
+    i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
+    o oa oac oach oai oam oan oang oanh oap oat oay oăc oăm oăn oăng oăt oc oe oen oeo oet oi om on ong
+    ooc oong op ot ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt
+    u ua uân uâng uât uây uc uê uêch uênh ui um un ung uôc uôi uôm uôn uông uôt uơ up ut uy uya uych
+    uyên uyêt uynh uyp uyt uyu ư ưa ưc ưi ưm ưn ưng ưt ưu ươc ươi ươm ươn ương ươp ươt ươu
+    y yêm yên yêt yêu""".split()
+)
+_STOP_CODAS = ("c", "ch", "p", "t")
+
+# Token = run of anything but whitespace, ASCII punctuation, digits and typographic quotes/dashes.
+_TOKEN = re.compile(r"[^\s!-@\[-`{-~\u2013\u2014\u2018\u2019\u201c\u201d\u2026]+")
+
+_VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + tone)
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+    for tone in ("",) + tuple(_TONES)
+) | frozenset("đĐ")
+
+# Characters a VNI text is made of (modifiers and single-glyph letters), to decide whether it is worth trying.
+_VNI_SIGNATURE = frozenset(VNI_MODIFIERS) | frozenset(VNI_SINGLE)
+# Signs of UTF-8 read as cp1252 ("Cáº¥p", "Ä‘", "Æ°").
+_MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u0152-\u0178\u02c6-\u203a]|á[º»]|Ä‘|Æ°|Ä\u0090")
+
+
+def detect_encoding_by_font(font_name: str | None) -> str | None:
+    """The legacy encoding a font implies: ".VnTime"/".VnTimeH" → "tcvn3", "VNI-Times" → "vni", else None.
+
+    PDF subset prefixes ("ABCDEF+.VnTime") and LibreOffice's quoting are ignored.
+    """
+    name = _clean_font_name(font_name)
+    if not name:
+        return None
+    lowered = name.lower()
+    if re.match(r"vni[-_ ]", lowered) or lowered == "vni":
+        return "vni"
+    if name.startswith(".Vn") or re.match(r"Vn[A-Z]", name) or lowered.startswith(".vn"):
+        return "tcvn3"
+    if "viscii" in lowered:
+        return "viscii"
+    return None
+
+
+def is_uppercase_font(font_name: str | None) -> bool:
+    """TCVN3 has lowercase toned letters only; capitals come from the ".Vn…H" fonts, whose glyphs are all caps."""
+    name = _clean_font_name(font_name)
+    return detect_encoding_by_font(name) == "tcvn3" and name.endswith("H")
+
+
+def _clean_font_name(font_name: str | None) -> str:
+    name = (font_name or "").strip().strip("'\"")
+    if re.match(r"[A-Z]{6}\+", name):
+        name = name[7:]
+    return name.strip()
+
+
+def tcvn3_to_unicode(text: str, uppercase: bool = False) -> str:
+    """Convert TCVN3 text (each byte read as its cp1252 character) to Unicode; `uppercase` for ".Vn…H" fonts."""
+    converted = text.translate(TCVN3_CHARS)
+    return converted.upper() if uppercase else converted
+
+
+def vni_to_unicode(text: str) -> str:
+    """Convert VNI-Windows text (read as cp1252 characters) to Unicode, longest sequence first."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        base = VNI_SINGLE.get(text[i], text[i])
+        i += 1
+        if base in VNI_BASES:
+            marks = ""
+            # Up to two modifiers stack: "EÂØ" is E + circumflex + grave = Ề.
+            while i < n and text[i] in VNI_MODIFIERS and len(marks) < 2:
+                candidate = unicodedata.normalize("NFC", base + marks + VNI_MODIFIERS[text[i]])
+                if candidate not in _VIETNAMESE_LETTERS:
+                    break
+                marks += VNI_MODIFIERS[text[i]]
+                i += 1
+            base = unicodedata.normalize("NFC", base + marks)
+        out.append(base)
+    return "".join(out)
+
+
+def convert_text(text: str, encoding: str, uppercase: bool = False) -> str:
+    """Convert text already read as cp1252 characters from the given legacy encoding to Unicode."""
+    text = _unprivate(text)
+    if encoding == "tcvn3":
+        return tcvn3_to_unicode(text, uppercase)
+    if encoding == "vni":
+        return vni_to_unicode(text)
+    if encoding == "viscii":
+        return viscii_decode(text.encode("cp1252", errors="replace"))
+    return text
+
+
+def _unprivate(text: str) -> str:
+    # Word stores text in symbol-charset fonts as U+F020–U+F0FF; the low byte is the font's byte.
+    if any("\uf020" <= ch <= "\uf0ff" for ch in text):
+        return "".join(chr(ord(ch) - 0xF000) if "\uf020" <= ch <= "\uf0ff" else ch for ch in text)
+    return text
+
+
+@lru_cache(maxsize=200_000)
+def is_syllable(token: str) -> bool:
+    """Whether a token is a well-formed Vietnamese syllable (onset + rhyme, one tone, stop codas only sắc/nặng)."""
+    decomposed = unicodedata.normalize("NFD", token.lower())
+    tones = [ch for ch in decomposed if ch in _TONES]
+    if len(tones) > 1:
+        return False
+    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+    for onset in _ONSETS:
+        if not bare.startswith(onset):
+            continue
+        rhyme = bare[len(onset):]
+        if onset == "gi" and rhyme == "":
+            return True  # "gì" is g + i, "gi" written once
+        if rhyme not in _RHYMES or (onset == "qu" and rhyme.startswith("u")):
+            continue
+        if rhyme.endswith(_STOP_CODAS) and not (tones and tones[0] in _STOP_TONES):
+            continue
+        return True
+    return False
+
+
+def _validity_counts(text: str) -> tuple[int, int]:
+    valid = total = 0
+    for token in _TOKEN.findall(text):
+        if not any(ch.isalpha() for ch in token):
+            continue
+        total += 1
+        valid += is_syllable(token)
+    return valid, total
+
+
+def syllable_validity(text: str) -> float:
+    """Share of the word tokens of a text that are well-formed Vietnamese syllables (0.0 when it has none)."""
+    valid, total = _validity_counts(text)
+    return valid / total if total else 0.0
+
+
+def _candidates(paragraph: str) -> dict[str, str]:
+    """Readings of a paragraph worth scoring, keyed by encoding name ("" = as it is)."""
+    found = {"": paragraph}
+    chars = set(paragraph)
+    if chars & TCVN3_SIGNATURE or "\u2212" in chars or "\u2219" in chars:
+        found["tcvn3"] = tcvn3_to_unicode(paragraph)
+    if chars & _VNI_SIGNATURE:
+        found["vni"] = vni_to_unicode(paragraph)
+    if _MOJIBAKE.search(paragraph):
+        try:
+            found["utf-8"] = paragraph.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            pass
+    return found
+
+
+def _best_reading(options: dict[str, str], preferred: str | None) -> tuple[str, str]:
+    """The reading with the most valid syllables; ties go to `preferred`, then to leaving the text as it is."""
+    scored = []
+    for encoding, text in options.items():
+        valid, total = _validity_counts(text)
+        rank = 2 if encoding == preferred else (1 if encoding == "" else 0)
+        scored.append((valid - (total - valid) * 0.5, rank, encoding, text))
+    _, _, encoding, text = max(scored)
+    return encoding, text
+
+
+def fix_legacy_text(text: str) -> tuple[str, str | None]:
+    """Convert the legacy-encoded paragraphs of a decoded text without font hints (PDF text layers, plain text).
+
+    Each paragraph is scored as it is, as TCVN3 and as VNI; returns the text and the legacy encoding found
+    ("tcvn3", "vni", "tcvn3+vni", "utf-8" for repaired mojibake, None when nothing was converted).
+    """
+    return convert_runs_tagged([(text, None)])
+
+
+def convert_runs(runs: list[Run]) -> str:
+    """Convert font runs [(text, font name or None), …] to Unicode text (see convert_runs_tagged)."""
+    return convert_runs_tagged(runs)[0]
+
+
+def convert_runs_tagged(runs: list[Run]) -> tuple[str, str | None]:
+    """Convert font runs to Unicode text and name the legacy encoding found (see fix_legacy_text).
+
+    A run in a legacy font is converted by its font; a paragraph keeps that reading unless scoring shows
+    its text was not in that encoding after all (Unicode typed in a .VnTime paragraph). Paragraphs without
+    font hints are scored, ties going to the encoding the rest of the document uses.
+    """
+    paragraphs = _split_paragraphs(runs)
+    readings = [_paragraph_readings(paragraph) for paragraph in paragraphs]
+    fonts_used: Counter = Counter()
+    for _, by_font in readings:
+        fonts_used.update(by_font)
+    prior = _dominant(fonts_used)
+    if prior is None:
+        # No font hints: a first pass over the paragraphs finds the document's encoding.
+        first = Counter()
+        for options, _ in readings:
+            encoding, text = _best_reading(options, None)
+            if encoding:
+                first[encoding] += len(text)
+        prior = _dominant(first)
+    out: list[str] = []
+    used: Counter = Counter()
+    for options, by_font in readings:
+        if by_font:
+            encoding, text = _best_reading(options, "font")
+            if encoding == "font":
+                used.update(by_font)
+            elif encoding:
+                used[encoding] += len(text)
+        else:
+            encoding, text = _best_reading(options, prior if prior in ("tcvn3", "vni") else None)
+            if encoding:
+                used[encoding] += len(text)
+        out.append(text)
+    return "\n".join(out), _dominant(used)
+
+
+def _split_paragraphs(runs: list[Run]) -> list[list[Run]]:
+    paragraphs: list[list[Run]] = [[]]
+    for text, font in runs:
+        for k, piece in enumerate(text.split("\n")):
+            if k:
+                paragraphs.append([])
+            if piece:
+                paragraphs[-1].append((piece, font))
+    return paragraphs
+
+
+def _paragraph_readings(paragraph: list[Run]) -> tuple[dict[str, str], Counter]:
+    """The scored readings of a paragraph ("font" = each run by its font) and the letters each font encoding covers."""
+    options = _candidates("".join(text for text, _ in paragraph))
+    by_font: Counter = Counter()
+    pieces = []
+    for text, font in paragraph:
+        encoding = detect_encoding_by_font(font)
+        if encoding is None:
+            pieces.append(text)
+            continue
+        if text.strip():
+            by_font[encoding] += len(text)
+        pieces.append(convert_text(text, encoding, uppercase=is_uppercase_font(font)))
+    if by_font:
+        options["font"] = "".join(pieces)
+    return options, by_font
+
+
+def _dominant(used: Counter) -> str | None:
+    """The main encoding of a document; "tcvn3+vni" when both carry at least 5% of the converted text."""
+    if not used:
+        return None
+    ranked = used.most_common()
+    top, top_count = ranked[0]
+    if top in ("tcvn3", "vni") and any(enc in ("tcvn3", "vni") and n >= 0.05 * top_count for enc, n in ranked[1:]):
+        return "tcvn3+vni"
+    return top
+
+
+def decode_legacy_text(data: bytes) -> tuple[str, str] | None:
+    """Read the bytes of an 8-bit (not UTF-8) text file as TCVN3, VNI or VISCII when one of them scores better
+    for valid Vietnamese syllables than Windows-1258: (text, encoding), else None (Windows-1258 or not Vietnamese).
+
+    Paragraphs are scored separately, so a TCVN3 file with VNI lines gives "tcvn3+vni".
+    """
+    as_1252 = data.decode("cp1252", errors="replace").replace("\ufffd", "")
+    fixed, legacy = fix_legacy_text(as_1252)
+    readings = {"cp1258": unicodedata.normalize("NFC", data.decode("cp1258", errors="replace")), "viscii": viscii_decode(data)}
+    if legacy:
+        readings[legacy] = fixed
+    scores = {encoding: _validity_counts(text) for encoding, text in readings.items()}
+    # Net valid syllables; Windows-1258 wins ties because it is the standard code page.
+    best = max(readings, key=lambda enc: (scores[enc][0] - 0.5 * (scores[enc][1] - scores[enc][0]), enc == "cp1258"))
+    return None if best == "cp1258" else (readings[best], best)

@@ -1,0 +1,184 @@
+"""OpenDocument XML (flat .fodt/.fods/.fodp or the parts of a zipped .odt/.ods/.odp) → pages of font runs."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+    "presentation": "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0",
+}
+
+
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{_NS[prefix]}}}{local}"
+
+
+# Attributes that point an element at a style whose text properties (font) its content inherits.
+_STYLE_ATTRS = tuple(
+    _q(a)
+    for a in ("text:style-name", "table:style-name", "draw:text-style-name", "presentation:style-name", "draw:style-name")
+)
+# Subtrees with no document text: tracked deletions, comments, speaker notes, form and sequence declarations.
+_SKIP = frozenset(
+    _q(t)
+    for t in (
+        "text:tracked-changes", "office:annotation", "presentation:notes", "office:forms", "text:sequence-decls",
+        "svg:title", "svg:desc", "text:note-citation", "table:calculation-settings", "draw:object", "draw:image",
+    )
+)
+_PARAGRAPHS = frozenset(_q(t) for t in ("text:p", "text:h"))
+_PAGE_BREAK = "\f"  # page separator inside run text; split on it after conversion
+
+
+@dataclass
+class OdfContent:
+    """Runs of (text, font family or None) in document order; "\\n" ends a paragraph, "\\f" starts a new page."""
+
+    runs: list[tuple[str, str | None]] = field(default_factory=list)
+    kind: str = "text"  # "text" | "spreadsheet" | "presentation"
+
+
+class _Styles:
+    """Style name → font family, resolving parents and the per-family defaults."""
+
+    def __init__(self) -> None:
+        self.faces: dict[str, str] = {}
+        self.fonts: dict[str, str] = {}
+        self.parents: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
+
+    def add(self, root: ET.Element) -> None:
+        for face in root.iter(_q("style:font-face")):
+            family = face.get(_q("svg:font-family")) or face.get(_q("style:name")) or ""
+            self.faces[face.get(_q("style:name"), "")] = family.strip().strip("'\"")
+        for style in root.iter(_q("style:style")):
+            name = style.get(_q("style:name"), "")
+            if parent := style.get(_q("style:parent-style-name")):
+                self.parents[name] = parent
+            if font := self._font_of(style):
+                self.fonts[name] = font
+        for default in root.iter(_q("style:default-style")):
+            if font := self._font_of(default):
+                self.defaults[default.get(_q("style:family"), "")] = font
+
+    def _font_of(self, style: ET.Element) -> str | None:
+        props = style.find(_q("style:text-properties"))
+        if props is None:
+            return None
+        name = props.get(_q("style:font-name"))
+        if name:
+            return self.faces.get(name, name)
+        family = props.get(_q("fo:font-family"))
+        return family.strip().strip("'\"") if family else None
+
+    def font(self, name: str | None) -> str | None:
+        seen = set()
+        while name and name not in seen:
+            seen.add(name)
+            if name in self.fonts:
+                return self.fonts[name]
+            name = self.parents.get(name)
+        return None
+
+
+def parse_odf(*xml_parts: bytes) -> OdfContent:
+    """Read the runs of an ODF document from its XML parts (styles first, then content; a flat file is one part)."""
+    styles = _Styles()
+    roots = [ET.fromstring(part) for part in xml_parts]
+    for root in roots:
+        styles.add(root)
+    content = OdfContent()
+    for root in roots:
+        body = root.find(_q("office:body"))
+        if body is None:
+            continue
+        for kind_element in body:
+            content.kind = kind_element.tag.split("}")[-1]
+            default = styles.defaults.get("paragraph") or styles.defaults.get("table-cell")
+            _Walker(styles, content, content.kind).walk(kind_element, default)
+    return content
+
+
+def _flat(text: str | None) -> str:
+    return (text or "").replace("\n", " ").replace("\t", " ").replace("\r", " ")
+
+
+class _Walker:
+    def __init__(self, styles: _Styles, content: OdfContent, kind: str) -> None:
+        self.styles = styles
+        self.runs = content.runs
+        self.kind = kind
+        self.pages_started = 0
+        self.in_paragraph = False
+
+    def emit(self, text: str, font: str | None) -> None:
+        if text:
+            self.runs.append((text, font))
+
+    def walk(self, element: ET.Element, font: str | None) -> None:
+        for attr in _STYLE_ATTRS:
+            if (name := element.get(attr)) and (found := self.styles.font(name)):
+                font = found
+                break
+        tag = element.tag
+        if tag in _SKIP:
+            return
+        if tag == _q("text:s"):
+            self.emit(" " * int(element.get(_q("text:c"), "1")), font)
+        elif tag == _q("text:tab"):
+            self.emit("\t", font)
+        elif tag == _q("text:line-break"):
+            self.emit("\n", font)
+        elif tag == _q("text:soft-page-break"):
+            self.emit(_PAGE_BREAK, None)
+        elif tag in (_q("table:table"), _q("draw:page")) and self.kind in ("spreadsheet", "presentation"):
+            # One page per sheet or slide.
+            if self.pages_started:
+                self.emit(_PAGE_BREAK, None)
+            self.pages_started += 1
+        if tag == _q("table:table-row") and self.kind == "spreadsheet":
+            self._row(element, font)
+            return
+        inside = self.in_paragraph or tag in _PARAGRAPHS
+        saved, self.in_paragraph = self.in_paragraph, inside
+        # Outside paragraphs the XML whitespace is indentation; inside, a newline or tab is a plain space.
+        if inside:
+            self.emit(_flat(element.text), font)
+        for child in element:
+            self.walk(child, font)
+            if inside:
+                self.emit(_flat(child.tail), font)
+        self.in_paragraph = saved
+        if tag in _PARAGRAPHS:
+            self.emit("\n", font)
+
+    def _row(self, row: ET.Element, font: str | None) -> None:
+        """A spreadsheet row becomes one line, its non-empty cells separated by tabs."""
+        first = True
+        for cell in row:
+            if cell.tag not in (_q("table:table-cell"), _q("table:covered-table-cell")):
+                continue
+            cell_runs: list[tuple[str, str | None]] = []
+            saved, self.runs = self.runs, cell_runs
+            self.walk(cell, font)
+            self.runs = saved
+            text = "".join(t for t, _ in cell_runs).strip()
+            if not text:
+                continue
+            if not first:
+                self.emit("\t", None)
+            first = False
+            for k, (piece, piece_font) in enumerate(cell_runs):
+                # Paragraph ends inside a cell become spaces so that the row stays on one line.
+                piece = piece.replace("\n", " ")
+                self.emit(piece.rstrip() if k == len(cell_runs) - 1 else piece, piece_font)
+        if not first:
+            self.emit("\n", None)

@@ -1,0 +1,113 @@
+"""Old Office files (.doc, .rtf, .xls, .ppt) through LibreOffice headless, and OpenDocument files, read with their font runs."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from indexer.errors import ReadError, UnsupportedFormat
+from indexer.guards import check_zip_archive
+from indexer.legacy import convert_runs_tagged
+from indexer.model import RawText
+from indexer.odf import OdfContent, parse_odf
+
+# Extension → flat OpenDocument format LibreOffice converts it to (flat XML keeps every run's font).
+SOFFICE_TARGETS = {
+    ".doc": "fodt", ".dot": "fodt", ".rtf": "fodt", ".wpd": "fodt", ".wps": "fodt", ".dotx": "fodt",
+    ".xls": "fods", ".xlt": "fods", ".xlsx": "fods",
+    ".ppt": "fodp", ".pps": "fodp", ".pot": "fodp", ".pptx": "fodp",
+}
+ODF_ZIPS = {".odt", ".ods", ".odp", ".ott"}
+OFFICE_EXTENSIONS = frozenset(SOFFICE_TARGETS) | frozenset(ODF_ZIPS)
+CONVERT_TIMEOUT_S = 180.0
+_PACKAGES = {"fodt": "libreoffice-writer-nogui", "fods": "libreoffice-calc-nogui", "fodp": "libreoffice-impress-nogui"}
+
+
+def soffice_binary() -> str | None:
+    """Path of the LibreOffice command, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_office(path: Path, timeout: float = CONVERT_TIMEOUT_S) -> RawText:
+    """Read a .doc/.rtf/.xls/.ppt (via LibreOffice) or .odt/.ods/.odp file, converting legacy-font text to Unicode.
+
+    Raises UnsupportedFormat when LibreOffice is needed and missing, ReadError when the file cannot be read.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext in ODF_ZIPS:
+        return _to_raw(_read_odf_zip(path), ext)
+    target = SOFFICE_TARGETS.get(ext)
+    if target is None:
+        raise UnsupportedFormat(f"định dạng {ext or '(không có phần mở rộng)'} không được hỗ trợ")
+    binary = soffice_binary()
+    if binary is None:
+        raise UnsupportedFormat(
+            f"cần cài LibreOffice để đọc {ext} (gói {_PACKAGES[target]}), hoặc lưu tệp thành .docx/.xlsx"
+        )
+    with tempfile.TemporaryDirectory(prefix="tracuu-soffice-") as tmp:
+        converted = convert_with_soffice(binary, path, target, Path(tmp), timeout)
+        try:
+            content = parse_odf(converted.read_bytes())
+        except Exception as error:  # noqa: BLE001 - any XML failure means LibreOffice gave us nothing usable
+            raise ReadError(f"LibreOffice không chuyển được tệp {ext} ({type(error).__name__})") from error
+    return _to_raw(content, ext)
+
+
+def convert_with_soffice(binary: str, path: Path, target: str, workdir: Path, timeout: float) -> Path:
+    """Convert one file with `soffice --headless --convert-to`, in its own profile, killed after `timeout` seconds."""
+    # A plain ASCII copy: LibreOffice reads odd names (leading "-", NFD, quotes) as options or mangles them.
+    source = workdir / f"input{path.suffix.lower()}"
+    shutil.copyfile(path, source)
+    outdir = workdir / "out"
+    profile = (workdir / "profile").resolve().as_uri()
+    command = [
+        binary, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
+        "--nolockcheck", "--nodefault", "--convert-to", target, "--outdir", str(outdir), str(source),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        cwd=workdir, start_new_session=True,
+    )
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # soffice forks soffice.bin; kill the whole session, not just the launcher.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise ReadError(f"LibreOffice chuyển đổi quá {timeout:.0f} giây, bỏ qua tệp") from None
+    result = outdir / f"input.{target}"
+    if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+        detail = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        hint = f" ({detail[-1][:120]})" if detail else ""
+        raise ReadError(f"LibreOffice không mở được tệp {path.suffix.lower()}: tệp hỏng hoặc có mật khẩu{hint}")
+    return result
+
+
+def _read_odf_zip(path: Path) -> OdfContent:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip_archive(archive)
+            names = set(archive.namelist())
+            if "content.xml" not in names:
+                raise ReadError("tệp OpenDocument hỏng (không có content.xml)")
+            parts = [archive.read("styles.xml")] if "styles.xml" in names else []
+            parts.append(archive.read("content.xml"))
+    except zipfile.BadZipFile as error:
+        raise ReadError("tệp OpenDocument hỏng (không phải tệp zip hợp lệ)") from error
+    try:
+        return parse_odf(*parts)
+    except Exception as error:  # noqa: BLE001 - malformed XML inside the archive
+        raise ReadError(f"tệp OpenDocument hỏng ({type(error).__name__})") from error
+
+
+def _to_raw(content: OdfContent, ext: str) -> RawText:
+    text, encoding = convert_runs_tagged(content.runs)
+    pages = text.split("\f")
+    while len(pages) > 1 and not pages[-1].strip():
+        pages.pop()
+    return RawText(pages=pages, format=ext.lstrip("."), encoding=encoding)
