@@ -1,0 +1,82 @@
+"""Shared fixtures: the sample corpus, prebuilt indexes of it, a fake embedder and a tiny real model.
+
+Stable contract for every test module:
+- `corpus_dir`: Path of the repo's corpus/ (five seed plans). Never write into it; copy with `corpus_copy`.
+- `corpus_copy`: a fresh per-test copy of corpus/ under tmp_path, free to edit.
+- `lexical_index_dir`: session-wide lexical-only index of corpus/ (build_index(..., dense=False)).
+  Read-only: tests that rebuild or edit must use their own copy (`shutil.copytree`) or index `corpus_copy`.
+- `fake_embedder`: a new FakeEmbedder (64-d, deterministic, counts `passages_encoded`).
+- `fake_index_dir`: session-wide hybrid index of corpus/ built with FakeEmbedder(); open it with
+  `IndexReader.open(fake_index_dir, embedder=FakeEmbedder())` (the fake model cannot be loaded by name).
+- `tiny_model_dir`: session-wide folder holding a tiny sentence-transformers model (random 2-layer BERT,
+  32-d, WordPiece vocabulary trained on corpus/) named "tiny-test-bert"; building it imports torch (~10 s),
+  so tests using it are marked slow.
+- `tiny_index_dir`: session-wide hybrid index of corpus/ built with the tiny model (read-only).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO = TESTS_DIR.parent
+CORPUS = REPO / "corpus"
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from fake_embedder import FakeEmbedder  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def lexical_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("lexical-index") / "index"
+    build_index([CORPUS], index_dir, dense=False)
+    return index_dir
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("fake-index") / "index"
+    build_index([CORPUS], index_dir, model=FakeEmbedder())
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tiny_model import build_tiny_model
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model") / "model", texts)
+
+
+@pytest.fixture(scope="session")
+def tiny_index_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Path:
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("tiny-index") / "index"
+    build_index([CORPUS], index_dir, model=str(tiny_model_dir))
+    return index_dir
