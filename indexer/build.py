@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from indexer.embed import Embedder, ModelSpec, SentenceTransformerEmbedder, resolve_model
 from indexer.embed_cache import CACHE_FILE, EmbeddingCache
@@ -70,12 +70,14 @@ def build_index(
     progress: bool = False,
     lock_timeout: float = 0.0,
     settings: Settings | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Bring the index at index_dir up to date with the files under `paths` (new, changed and deleted files only).
 
     model: a hub name, a model folder, an Embedder instance, or None for $TRACUU_MODEL / the default model.
     dense=False builds a lexical-only index. A second concurrent build raises IndexLocked (after lock_timeout s).
     Raises NothingIndexed when no document could be read (the previous index stays live).
+    on_progress(stage, done, total), stage "read" or "embed", lets a GUI show a progress bar.
     """
     settings = settings or Settings.from_env()
     corpus = [Path(p) for p in (paths or [settings.corpus_dir])]
@@ -83,19 +85,21 @@ def build_index(
     found, clashes = discover(corpus)
     index_dir.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir, lock_timeout):
-        build = _Build(index_dir, corpus, found, clashes, settings, progress)
+        build = _Build(index_dir, corpus, found, clashes, settings, progress, on_progress)
         return build.run(model if dense else None, dense)
 
 
 class _Build:
     def __init__(self, index_dir: Path, corpus: list[Path], found: list[FoundFile], clashes: list[FileOutcome],
-                 settings: Settings, progress: bool) -> None:
+                 settings: Settings, progress: bool,
+                 on_progress: Callable[[str, int, int], None] | None = None) -> None:
         self.index_dir = index_dir
         self.corpus = corpus
         self.found = found
         self.clashes = clashes
         self.settings = settings
         self.progress = progress
+        self.on_progress = on_progress or (lambda stage, done, total: None)
         self.max_bytes = int(settings.max_file_mb * 1024 * 1024) if settings.max_file_mb > 0 else None
         self.outcomes: dict[str, FileOutcome] = {}
         self.embedded = 0
@@ -230,10 +234,13 @@ class _Build:
             else:
                 self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
         pending = {f.source for f in to_process}
-        for f in tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress, leave=False):
+        self.on_progress("read", 0, len(to_process))
+        for done, f in enumerate(tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress,
+                                      leave=False), start=1):
             pending.discard(f.source)
             result = retried.get(f.source) or self._process(f)
             self._store_one(writer, f, result, stored.get(f.source), pending)
+            self.on_progress("read", done, len(to_process))
         for source in writer.collect_garbage():
             if self.outcomes[source].status in ("unchanged", "duplicate"):
                 self.outcomes[source] = FileOutcome(source, "updated", None, self.outcomes[source].encoding)
@@ -312,6 +319,7 @@ class _Build:
                         cache.put_many(name, prefix, group, vectors)
                         self.embedded += len(group)
                         bar.update(len(group))
+                        self.on_progress("embed", start + len(group), len(missing))
             index, dense_info = build_dense_index(cache.matrix(name, prefix, hashes, dim))
         finally:
             cache.close()
