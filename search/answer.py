@@ -267,6 +267,16 @@ def plan_label(doc: DocumentInfo) -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
+def plan_label_for(plan: PlanAnswer) -> str:
+    """The label of a plan in an answer: number (or title) and date."""
+    if plan.doc_number and re.search(r"\d", plan.doc_number):
+        name = plan.doc_number
+    else:
+        name = f"kế hoạch “{plan.title}”" if plan.title else plan.source
+    when = show_date(plan.date)
+    return f"{name} ({when})" if when else name
+
+
 def show_date(iso: str | None) -> str | None:
     """"2020-06-26" → "26/6/2020", "2023-01" → "1/2023"."""
     if not iso:
@@ -355,4 +365,4 @@ def _verified(corpus: Corpus, answer: Answer) -> Answer:
                   [keep(p) for p in answer.near_matches])
 
 
-__all__ = ["Answer", "PlanAnswer", "Citation", "ask", "plan_label", "show_date"]
+__all__ = ["Answer", "PlanAnswer", "Citation", "ask", "plan_label", "plan_label_for", "show_date"]

@@ -1,0 +1,115 @@
+"""`tracuu ask` and `tracuu duties`: answers with quotes, and the extracted duties (optionally as an .ics calendar)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from indexer.duties import duty_quote_span
+from indexer.model import Duty
+from indexer.settings import Settings
+
+_FREQUENCY_NAMES = {"monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
+                    "periodic": "định kỳ", "once": "một lần"}
+
+
+def _index_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.index) if getattr(args, "index", None) else settings.index_dir
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from search.answer import ask
+    from search.retrieve import Searcher
+
+    settings = Settings.from_env()
+    searcher = Searcher.open(_index_dir(args, settings))
+    llm = None
+    if settings.llm_url:
+        from search.llm import LLMClient
+
+        llm = LLMClient(settings.llm_url, settings.llm_model)
+    answer = ask(searcher, args.question, llm=llm)
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    for title, plans in (("", answer.plans), ("Gần đúng (chỉ đáp ứng một phần):", answer.near_matches)):
+        if plans and title:
+            print(f"\n{title}")
+        for plan in plans:
+            print(f"\n• {plan.doc_number or plan.title or plan.source} — {plan.source}")
+            for citation in plan.citations:
+                where = ", ".join(x for x in (f"mục {citation.section}" if citation.section else "",
+                                              f"trang {citation.page}" if citation.page else "") if x)
+                print(f"  “{' '.join(citation.quote.split())}”" + (f" ({where})" if where else ""))
+    return 0
+
+
+def duty_record(duty: Duty, text: str | None, doc) -> dict:
+    """One row of `duties --json`: the duty's fields, its plan and the quoted part of its sentence."""
+    record = asdict(duty)
+    if text is not None:
+        start, end = duty_quote_span(duty)
+        record["quote"] = text[start:end]
+    record["source"] = doc.source if doc else None
+    record["doc_number"] = doc.doc_number if doc else None
+    return record
+
+
+def select_duties(duties: list[Duty], recipient: str | None, frequency: str | None) -> list[Duty]:
+    """Duties to (or via) an agency and/or of a frequency; the agency is matched without diacritics or abbreviations."""
+    from search.questions import agency_matches
+
+    chosen = []
+    for duty in duties:
+        if frequency and duty.frequency != frequency:
+            continue
+        if recipient and not (agency_matches(recipient, duty.recipient) or
+                              agency_matches(recipient, duty.intermediary)):
+            continue
+        chosen.append(duty)
+    return chosen
+
+
+def cmd_duties(args: argparse.Namespace) -> int:
+    from indexer.store import IndexReader
+    from search.calendar import dated, duties_to_ics
+
+    settings = Settings.from_env()
+    reader = IndexReader.open(_index_dir(args, settings))
+    try:
+        documents = {d.doc_id: d for d in reader.documents()}
+        duties = select_duties(reader.duties(), args.recipient, args.frequency)
+        if args.ics:
+            calendar_duties = [d for d in duties if dated(d)]
+            Path(args.ics).write_bytes(duties_to_ics(calendar_duties, documents))
+            print(f"Đã ghi {len(calendar_duties)} thời hạn vào {args.ics}.", file=sys.stderr)
+        if args.json:
+            texts = {doc_id: reader.document_text(doc_id) for doc_id in {d.doc_id for d in duties}}
+            rows = [duty_record(d, texts[d.doc_id], documents.get(d.doc_id)) for d in duties]
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return 0
+        if args.ics:
+            return 0
+        if not duties:
+            print("Không có nhiệm vụ nào khớp điều kiện.")
+            return 0
+        for duty in duties:
+            doc = documents.get(duty.doc_id)
+            plan = (doc.doc_number or doc.title or doc.source) if doc else duty.doc_id
+            parts = [duty.action]
+            if duty.object:
+                parts.append(duty.object)
+            if duty.recipient:
+                parts.append(f"→ {duty.recipient}")
+            if duty.intermediary:
+                parts.append(f"(qua {duty.intermediary})")
+            when = ", ".join(x for x in (_FREQUENCY_NAMES.get(duty.frequency or ""), duty.deadline) if x)
+            print(f"• {plan}, mục {duty.section or '—'}: {' '.join(parts)}" + (f" [{when}]" if when else ""))
+            if duty.actor:
+                print(f"  thực hiện: {duty.actor}")
+        return 0
+    finally:
+        reader.close()
