@@ -24,8 +24,10 @@ _INNER_LOWER = frozenset("""
 vụ pháp hoạch tư chính nghiệp triển nông thôn thông vận tải dựng nguyên trường tin truyền động binh hội hóa hoá
 thao lịch học nghệ dục tạo tế tộc giáo tra ủy uỷ quốc tỉnh huyện xã thị trấn thành phố phường dân nhân đạo lý kinh
 chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực thường bạc nước kiểm sát án lực lượng cấp sở ban ngành
-đảng trung ương thể
+đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia
 """.split())
+# Inner syllables that end the name when a verb follows them ("Văn phòng Sở chủ trì …").
+_VERB_AFTER = {"chủ": "trì"}
 _NOT_INNER = frozenset({"và", "các", "của", "về", "qua", "để", "theo", "trước", "sau"})
 
 
@@ -55,6 +57,9 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
                 continue
             break
         if word.lower() in _NOT_INNER or not _extends(word):
+            break
+        following = _TOKEN.match(text, token.end())
+        if word in _VERB_AFTER and following and following.group("tok").lower() == _VERB_AFTER[word]:
             break
         end = token.end()
         words += 1

@@ -14,10 +14,10 @@ ACTIONS: list[tuple[str, re.Pattern[str]]] = [
         ("tự đánh giá", r"\btự\s+(?:tổ\s+chức\s+)?(?:đánh\s+giá|chấm\s+điểm)"),
         ("chấm điểm", r"\bchấm\s+điểm"),
         ("đăng ký", r"\bđăng\s+ký"),
-        ("báo cáo", r"\bbáo\s+cáo\b(?!\s+số\s+\d)|\bb/c\b"),
+        ("báo cáo", r"\bbáo\s+cáo\b(?!\s+số\s+\d|\s+viên)|\bb/c\b"),
         ("trực báo", r"\btrực\s+báo"),
         ("giao ban", r"\bgiao\s+ban\b"),
-        ("họp", r"\bhọp\b|\bhội\s+nghị\b"),
+        ("họp", r"\bhọp\b|\btổ\s+chức\s+hội\s+nghị\b"),
         ("sơ kết", r"\bsơ\s+kết"),
         ("tổng kết", r"\btổng\s+kết"),
         ("tiếp công dân", r"\btiếp\s+công\s+dân"),
@@ -56,6 +56,7 @@ _OBJECT_STOP = re.compile(
     re.I)
 _MARKER_WORDS = re.compile(r"(?:[\s()]|\b(?:thông\s+qua|qua|về|đến|cho|lên|tới)\b)*", re.I)
 _MAX_OBJECT_WORDS = 15
+_MAX_ACTOR_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,12 @@ def _ancestors(sections: list[Section], offset: int) -> list[Section]:
 
 def _actor(text: str, view: str, start: int, end: int, sections: list[Section]) -> str | None:
     """The subject: an agency opening the sentence, "X có trách nhiệm", or the nearest agency heading above."""
+    actor = _find_actor(text, view, start, end, sections)
+    # A long phrase is a misread clause, not a subject: say nothing rather than something wrong.
+    return actor if actor and len(actor.split()) <= _MAX_ACTOR_WORDS else None
+
+
+def _find_actor(text: str, view: str, start: int, end: int, sections: list[Section]) -> str | None:
     opening = _OUTLINE_MARKER.match(view, start).end()
     span = agency_at(view, opening)
     if span is not None and _SUBJECT_FOLLOW.match(view, span[1]):
@@ -344,7 +351,8 @@ def _responsible(phrase: str) -> str | None:
 
 
 def _clean(phrase: str) -> str:
-    return re.sub(r"\s+", " ", view_of(phrase)).strip(" ,;:.-–")
+    phrase = re.sub(r"\s+", " ", view_of(phrase)).strip(" ,;:.-–")
+    return re.sub(r"(?:\s+(?:các|của|và|những|với))+$", "", phrase)
 
 
 def extract_duties(doc_id: str, norm: NormalizedText, structure: DocumentStructure) -> list[Duty]:
