@@ -1,0 +1,276 @@
+"""The header of an administrative document: issuer lines, số ký hiệu, place and date, type name and trích yếu."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.doclines import Line, is_upper_line
+from indexer.references import NUMBER_LINE, normalize_number
+
+# How far into a document the header may sit: PDF text layers sometimes put the header columns after the
+# first paragraphs of page 1 (ninhbinh 196.pdf), so this is a count of non-blank lines, not "the top".
+HEADER_WINDOW = 60
+
+_DASH = r"\s*[-–—]\s*"
+MOTTO = re.compile(
+    r"C[ỘO]NG\s+H(?:ÒA|OÀ|OA)\s+X[ÃA]\s+H[ỘO]I\s+CH[ỦU]\s+NGH[ĨI]A\s+VI[ỆE]T\s+NAM"
+    rf"|Đ[ộo]c\s+l[ậa]p{_DASH}T[ựu]\s+do{_DASH}H[ạa]nh\s+ph[úu]c"
+    r"|ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM",
+    re.I,
+)
+_RULE = re.compile(r"^[\s*_\-–—=.|·•]*$")
+
+# Type names as printed in the header (upper case) → canonical names. Longer names first.
+TYPE_NAMES = [
+    ("THÔNG TƯ LIÊN TỊCH", "Thông tư liên tịch"), ("NGHỊ QUYẾT LIÊN TỊCH", "Nghị quyết liên tịch"),
+    ("KẾ HOẠCH", "Kế hoạch"), ("QUYẾT ĐỊNH", "Quyết định"), ("CHỈ THỊ", "Chỉ thị"), ("HƯỚNG DẪN", "Hướng dẫn"),
+    ("NGHỊ QUYẾT", "Nghị quyết"), ("BÁO CÁO", "Báo cáo"), ("THÔNG BÁO", "Thông báo"), ("NGHỊ ĐỊNH", "Nghị định"),
+    ("THÔNG TƯ", "Thông tư"), ("TỜ TRÌNH", "Tờ trình"), ("CHƯƠNG TRÌNH", "Chương trình"), ("QUY CHẾ", "Quy chế"),
+    ("QUY ĐỊNH", "Quy định"), ("ĐỀ ÁN", "Đề án"), ("PHƯƠNG ÁN", "Phương án"), ("CÔNG ĐIỆN", "Công điện"),
+    ("PHÁP LỆNH", "Pháp lệnh"), ("BỘ LUẬT", "Bộ luật"), ("LUẬT", "Luật"), ("KẾT LUẬN", "Kết luận"),
+    ("THÔNG TRI", "Thông tri"), ("THÔNG CÁO", "Thông cáo"), ("BIÊN BẢN", "Biên bản"), ("GIẤY MỜI", "Giấy mời"),
+    ("HIẾN PHÁP", "Hiến pháp"), ("LỆNH", "Lệnh"), ("QUY TRÌNH", "Quy trình"), ("DỰ ÁN", "Dự án"),
+]
+_TYPE_LINE = re.compile(
+    r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")(?![^\W\d_])\s*(?P<rest>.*)$"
+)
+_TYPE_SUFFIX = re.compile(r"^(?:LIÊN\s+TỊCH|LIÊN\s+NGÀNH)(?![^\W\d_])\s*")
+
+_MONTH_WORDS = {
+    "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12,
+}
+_MONTH_WORD = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
+_BLANK = r"[\s.…_,]*"
+DATE_LINE = re.compile(
+    rf"(?P<before>.*?),?\s*ngày{_BLANK}(?P<day>\d{{1,2}})?{_BLANK}tháng{_BLANK}"
+    rf"(?P<month>\d{{1,2}}|{_MONTH_WORD})?{_BLANK}năm\s*(?P<year>(?:19|20)\d{{2}})\s*[.;]?\s*$",
+    re.I,
+)
+_PREAMBLE = re.compile(
+    r"^(?:Căn\s+cứ|Thực\s+hiện|Thực\s+Kế|Theo\s+đề\s+nghị|Xét\s+đề\s+nghị|Kính\s+gửi"
+    r"|Nhằm\s|Để\s|Trên\s+cơ\s+sở|Ngày\s+\d)",
+)
+_OUTLINE_START = re.compile(r"^(?:[IVXL]+\.|\d{1,2}\.|[A-ZĐ]\.|Điều\s+\d|Chương\s+[IVXL\d]|Phần\s+)\s")
+
+
+@dataclass
+class Header:
+    """What the header says; every field stays empty when the document does not say it."""
+
+    doc_type: str | None = None
+    doc_number: str | None = None
+    title: str | None = None
+    issuers: list[str] = field(default_factory=list)
+    place: str | None = None
+    date: str | None = None
+    date_year: int | None = None  # the year of the date line even when day and month are blank
+    type_line: int | None = None  # index of the type-name line
+    body_start: int = 0  # offset of the first line after header and title
+
+
+def strip_motto(text: str) -> str:
+    """The line without Quốc hiệu / Tiêu ngữ / party motto (they share lines with the issuer in PDF columns)."""
+    return MOTTO.sub(" ", text).strip(" |\t")
+
+
+def _window(lines: list[Line]) -> list[Line]:
+    window: list[Line] = []
+    seen = 0
+    for line in lines:
+        window.append(line)
+        seen += 0 if line.blank else 1
+        if seen >= HEADER_WINDOW:
+            break
+    return window
+
+
+def _find_number(window: list[Line]) -> tuple[Line, re.Match] | None:
+    for line in window:
+        text = strip_motto(line.text)
+        match = NUMBER_LINE.search(text)
+        if not match:
+            continue
+        prefix = text[: match.start()]
+        lead = text[match.start(): match.start() + 3]
+        # "số 80/KH-UBND" in a sentence is a citation; the header writes "Số:" / "Số 10-KH" / "Luật số:".
+        if lead.startswith("số") and not re.search(r"(?:Luật|quyết|lệnh)\s*$", prefix):
+            continue
+        if prefix.strip() and not (":" in text[match.start(): match.start("number")] or is_upper_line(prefix)):
+            continue
+        return line, match
+    return None
+
+
+def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
+    for line in window:
+        text = strip_motto(line.text)
+        if "ngày" not in text.lower() or len(text) > 160:
+            continue
+        match = DATE_LINE.match(text)
+        if match and _place_from(match.group("before")):
+            return line, match
+    return None
+
+
+def _place_from(before: str) -> str | None:
+    number = NUMBER_LINE.search(before)
+    if number:
+        before = before[number.end():]
+    words = before.replace("|", " ").split()
+    # Interleaved PDF columns: "TỈNH NINH BÌNH Ninh Bình" → drop the leading run of capitals.
+    while len(words) > 1 and is_upper_line(words[0], 1) and not all(is_upper_line(w, 1) for w in words):
+        words.pop(0)
+    words = [w.strip(",;:") for w in words if w.strip(",;:")]
+    if not words or len(words) > 6 or not words[0][0].isupper():
+        return None
+    if any(ch.isdigit() for ch in "".join(words)):
+        return None
+    return " ".join(words)
+
+
+def _iso_date(match: re.Match) -> str | None:
+    year = int(match.group("year"))
+    month_text = (match.group("month") or "").lower()
+    month = int(month_text) if month_text.isdigit() else _MONTH_WORDS.get(month_text)
+    if not month or not 1 <= month <= 12:
+        return None
+    day = int(match.group("day")) if match.group("day") else None
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    if not 1 <= day <= 31:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
+    for line in window:
+        text = strip_motto(line.text)
+        match = _TYPE_LINE.match(text)
+        if not match:
+            continue
+        rest = _TYPE_SUFFIX.sub("", match.group("rest")).strip()
+        if rest.startswith(":") or rest.startswith("("):
+            continue  # "QUYẾT ĐỊNH:" announces the articles of a decision, it is not the type line
+        name = dict(TYPE_NAMES)[match.group("type")]
+        return line, name, rest
+    return None
+
+
+def _title_lines(lines: list[Line], first: int, rest: str) -> tuple[list[str], int]:
+    """Trích yếu: the lines after the type name up to a blank line or the start of the preamble."""
+    parts: list[str] = [rest] if rest else []
+    index = first
+    while index < len(lines) and len(parts) < 8:
+        line = lines[index]
+        text = strip_motto(line.text)
+        if line.blank or not text:
+            if parts:
+                following = _next_nonblank(lines, index)
+                # a lower-case paragraph right after the title continues it ("…“Dân vận khéo”" / "năm 2023")
+                if following is not None and _continues_title(lines[following].text):
+                    index = following
+                    continue
+                break
+            index += 1
+            continue
+        if parts and (_PREAMBLE.match(text) or _OUTLINE_START.match(text) or is_upper_line(text)):
+            break
+        if not parts and (_OUTLINE_START.match(text) or _not_a_title(text)):
+            break
+        parts.append(text)
+        index += 1
+    return parts, index
+
+
+def _not_a_title(text: str) -> bool:
+    """The first line after the type name is the trích yếu unless it plainly opens the preamble."""
+    return bool(re.match(r"^(?:Căn\s+cứ|Kính\s+gửi)", text)) or text.endswith((":", ";")) or len(text) > 320
+
+
+def _continues_title(text: str) -> bool:
+    return bool(text) and text[0].islower() and len(text) < 120 and not text.endswith((":", ";"))
+
+
+def _next_nonblank(lines: list[Line], index: int) -> int | None:
+    for j in range(index, min(len(lines), index + 4)):
+        if not lines[j].blank:
+            return j
+    return None
+
+
+def _issuer_lines(lines: list[Line], before: int, prefix: str = "") -> list[str]:
+    """Upper-case lines right above the number line (or the top of the document): the issuing body."""
+    found: list[str] = [prefix] if prefix and is_upper_line(prefix) else []
+    index = before - 1
+    while index >= 0 and len(found) < 4:
+        text = strip_motto(lines[index].text)
+        if lines[index].blank or not text or _RULE.match(text):
+            index -= 1
+            continue
+        if not is_upper_line(text) or len(text) > 80 or NUMBER_LINE.search(text) or _TYPE_LINE.match(text):
+            break
+        found.insert(0, text.strip(" */|"))
+        index -= 1
+    return [" ".join(found)] if found else []
+
+
+def parse_header(lines: list[Line]) -> Header:
+    """Read the header from the first lines; nothing is guessed when a part is missing."""
+    header = Header()
+    window = _window(lines)
+    number = _find_number(window)
+    date = _find_date(window)
+    kind = _find_type(window)
+    last_line = -1
+    if number:
+        line, match = number
+        header.doc_number = normalize_number(match.group("number"))
+        prefix = strip_motto(line.text)[: match.start()].strip()
+        header.issuers = _issuer_lines(lines, line.index, prefix)
+        last_line = max(last_line, line.index)
+    if date:
+        line, match = date
+        header.place = _place_from(match.group("before"))
+        header.date = _iso_date(match)
+        header.date_year = int(match.group("year"))
+        last_line = max(last_line, line.index)
+    if kind:
+        line, name, rest = kind
+        header.doc_type = name
+        header.type_line = line.index
+        title, after = _title_lines(lines, line.index + 1, rest)
+        header.title = " ".join(title) or None
+        last_line = after - 1
+        if not header.issuers:
+            header.issuers = _issuer_lines(lines, line.index)
+    elif number:
+        title, after = _vv_title(lines, number[0].index + 1)
+        if title:
+            header.title = title
+            last_line = max(last_line, after - 1)
+    # The body starts after the title; without a type line, after the number / date / V/v lines when they
+    # sit at the top (a header found further down, as in some PDF text layers, does not move the body start).
+    if kind is None and last_line >= 0 and sum(1 for line in lines[:last_line] if not line.blank) > 15:
+        last_line = -1
+    if last_line >= 0:
+        header.body_start = min(lines[last_line].end + 1, lines[-1].end)
+    return header
+
+
+def _vv_title(lines: list[Line], start: int) -> tuple[str | None, int]:
+    """Công văn: the trích yếu follows "V/v" under the number."""
+    for index in range(start, min(len(lines), start + 6)):
+        text = strip_motto(lines[index].text)
+        match = re.match(r"^V/v\s*:?\s*(.+)$", text, re.I)
+        if match:
+            parts = [match.group(1).strip()]
+            after = index + 1
+            while after < len(lines) and not lines[after].blank and len(parts) < 4:
+                more = strip_motto(lines[after].text)
+                if not more or not more[0].islower():
+                    break
+                parts.append(more)
+                after += 1
+            return " ".join(parts), after
+    return None, start
