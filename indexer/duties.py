@@ -162,11 +162,13 @@ def _anchor_span(clause: _Clause) -> tuple[int, int]:
 
 def _split_clauses(view: str, anchors: list[_Clause]) -> list[_Clause]:
     """Give each anchor the stretch of the sentence it governs; an actionless frequency joins a following deadline."""
+    names = find_agencies(view)  # "và" inside "Sở Kế hoạch và Đầu tư" separates nothing
     for index, clause in enumerate(anchors):
         clause.start = 0 if index == 0 else anchors[index - 1].end
         if index + 1 < len(anchors):
             gap_start, gap_end = _anchor_span(clause)[1], _anchor_span(anchors[index + 1])[0]
-            separators = list(_CLAUSE_SEP.finditer(view, gap_start, gap_end))
+            separators = [m for m in _CLAUSE_SEP.finditer(view, gap_start, gap_end)
+                          if not any(s < m.start() < e for s, e in names)]
             clause.end = separators[-1].start() + 1 if separators else gap_end
         else:
             clause.end = len(view)
