@@ -82,21 +82,21 @@ def build_index(
     settings = settings or Settings.from_env()
     corpus = [Path(p) for p in (paths or [settings.corpus_dir])]
     index_dir = Path(index_dir or settings.index_dir)
-    found, clashes = discover(corpus)
+    found, unreadable = discover(corpus)
     index_dir.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir, lock_timeout):
-        build = _Build(index_dir, corpus, found, clashes, settings, progress, on_progress)
+        build = _Build(index_dir, corpus, found, unreadable, settings, progress, on_progress)
         return build.run(model if dense else None, dense)
 
 
 class _Build:
-    def __init__(self, index_dir: Path, corpus: list[Path], found: list[FoundFile], clashes: list[FileOutcome],
+    def __init__(self, index_dir: Path, corpus: list[Path], found: list[FoundFile], unreadable: list[FileOutcome],
                  settings: Settings, progress: bool,
                  on_progress: Callable[[str, int, int], None] | None = None) -> None:
         self.index_dir = index_dir
         self.corpus = corpus
         self.found = found
-        self.clashes = clashes
+        self.unreadable = unreadable
         self.settings = settings
         self.progress = progress
         self.on_progress = on_progress or (lambda stage, done, total: None)
@@ -331,7 +331,7 @@ class _Build:
     # ---- reports --------------------------------------------------------------------------------------------
 
     def _report(self, mode: str, model: str | None, documents: int, chunks: int, message: str | None) -> BuildReport:
-        files = sorted(list(self.outcomes.values()) + self.clashes, key=lambda o: (o.source, o.status))
+        files = sorted(list(self.outcomes.values()) + self.unreadable, key=lambda o: (o.source, o.status))
         return BuildReport(mode=mode, model=model, documents=documents, chunks=chunks, files=files,
                            embedded_chunks=self.embedded, message=message)
 

@@ -50,34 +50,33 @@ def _walk(root: Path) -> Iterable[Path]:
 
 
 def discover(paths: Sequence[Path | str]) -> tuple[list[FoundFile], list[FileOutcome]]:
-    """Every file under the given folders (and the given files), sorted by source.
+    """Every file under the given folders (and the given files), sorted by source; plus files that cannot be stat'ed.
 
-    A folder is its own root (sources are relative to it); a single file's source is its name. When two
-    files end up with the same source, the later one is reported as skipped rather than silently merged.
+    Sources are relative to one corpus root: the folder itself when one folder is given, else the deepest folder
+    holding every given path (so two folders that both have "PROVENANCE.txt" stay apart).
     """
-    found: dict[str, FoundFile] = {}
-    clashes: list[FileOutcome] = []
+    given = []
     for raw in paths:
-        given = Path(raw).expanduser()
-        if not given.exists():
-            raise CorpusMissing(f"Không tìm thấy {given} — hãy kiểm tra đường dẫn thư mục/tệp văn bản.")
-        root = given.resolve() if given.is_dir() else given.resolve().parent
-        candidates = _walk(root) if given.is_dir() else [given.resolve()]
-        for path in candidates:
-            try:
-                stat = path.stat()
-            except OSError as error:
-                clashes.append(FileOutcome(source=path.name, status="failed", reason=f"Không đọc được tệp: {error.strerror}"))
-                continue
-            if not path.is_file():
-                continue
-            source = path.relative_to(root).as_posix()
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise CorpusMissing(f"Không tìm thấy {path} — hãy kiểm tra đường dẫn thư mục/tệp văn bản.")
+        given.append(path.resolve())
+    bases = {p if p.is_dir() else p.parent for p in given}
+    root = bases.pop() if len(bases) == 1 else Path(os.path.commonpath([str(b) for b in bases]))
+    found: dict[str, FoundFile] = {}
+    unreadable: list[FileOutcome] = []
+    for path in given:
+        for candidate in (_walk(path) if path.is_dir() else [path]):
+            source = candidate.relative_to(root).as_posix()
             if source in found:
-                if found[source].path != path:
-                    clashes.append(FileOutcome(
-                        source=source, status="skipped",
-                        reason=f"Trùng đường dẫn tương đối với {found[source].path}; hãy lập chỉ mục một thư mục gốc chung.",
-                    ))
+                continue  # the same file reached through two of the given paths
+            try:
+                stat = candidate.stat()
+            except OSError as error:
+                unreadable.append(FileOutcome(source=source, status="failed",
+                                              reason=f"Không đọc được tệp: {error.strerror}"))
                 continue
-            found[source] = FoundFile(path=path, root=root, source=source, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-    return [found[s] for s in sorted(found)], clashes
+            if candidate.is_file():
+                found[source] = FoundFile(path=candidate, root=root, source=source, size=stat.st_size,
+                                          mtime_ns=stat.st_mtime_ns)
+    return [found[s] for s in sorted(found)], unreadable

@@ -279,3 +279,14 @@ def test_cli_index_of_unreadable_corpus_fails(tmp_path: Path, capsys: pytest.Cap
     assert "Không có văn bản nào đọc được" in capsys.readouterr().err
     assert main(["index", str(tmp_path / "khong-ton-tai"), "--index", str(tmp_path / "index")]) == 2
     assert "Không tìm thấy" in capsys.readouterr().err
+
+
+def test_two_folders_keep_their_names_apart(corpus_copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "khac"
+    other.mkdir()
+    (other / EDITED).write_text((corpus_copy / EDITED).read_text(encoding="utf-8") + "\nPhụ lục bổ sung.",
+                                encoding="utf-8")
+    report = build_index([corpus_copy, other], tmp_path / "index", dense=False)
+    statuses = _statuses(report)
+    assert statuses[f"corpus/{EDITED}"] == "indexed" and statuses[f"khac/{EDITED}"] == "indexed"
+    assert report.documents == 6 and len(statuses) == 6
