@@ -216,26 +216,49 @@ class LexicalIndex:
 
     # ---- search ------------------------------------------------------------------------------------------
 
+    def _term_key(self, layer: str, keys: tuple[str, ...]) -> int | None:
+        layer_ids = self._ids.get(layer)
+        if layer_ids is None or len(keys) not in (1, 2):
+            return None
+        ids = [layer_ids.get(k) for k in keys]
+        if any(i is None for i in ids):
+            return None
+        return _term_key(_LAYER_CODE[layer], ids[0], ids[1] if len(ids) == 2 else None)
+
+    def _find_columns(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each term key, -1 where the index has no such term."""
+        pos = np.searchsorted(self.term_keys, keys)
+        clipped = np.minimum(pos, max(self.n_terms - 1, 0))
+        found = (pos < self.n_terms) & (np.asarray(self.term_keys[clipped]) == keys) if self.n_terms else pos < 0
+        return np.where(found, pos, -1).astype(np.int64)
+
     def columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
         """The posting columns of the query terms that exist in the index, with their summed query weights."""
         keys: dict[int, float] = {}
         for term in query.terms:
-            layer_ids = self._ids.get(term.layer)
-            if layer_ids is None or len(term.keys) not in (1, 2):
-                continue
-            ids = [layer_ids.get(k) for k in term.keys]
-            if any(i is None for i in ids):
-                continue
-            key = _term_key(_LAYER_CODE[term.layer], ids[0], ids[1] if len(ids) == 2 else None)
-            keys[key] = keys.get(key, 0.0) + term.weight
+            key = self._term_key(term.layer, term.keys)
+            if key is not None:
+                keys[key] = keys.get(key, 0.0) + term.weight
         if not keys:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         wanted = np.fromiter(keys.keys(), dtype=np.uint64, count=len(keys))
         weights = np.fromiter(keys.values(), dtype=np.float32, count=len(keys))
-        pos = np.searchsorted(self.term_keys, wanted)
-        pos_clipped = np.minimum(pos, max(self.n_terms - 1, 0))
-        found = (pos < self.n_terms) & (np.asarray(self.term_keys[pos_clipped]) == wanted)
-        return pos[found].astype(np.int64), weights[found]
+        cols = self._find_columns(wanted)
+        return cols[cols >= 0], weights[cols >= 0]
+
+    def idf(self, terms: Sequence[tuple[str, tuple[str, ...]]]) -> np.ndarray:
+        """BM25 IDF of each (layer, keys) term; 0.0 for terms absent from the index."""
+        keys = [self._term_key(layer, keys) for layer, keys in terms]
+        out = np.zeros(len(keys), dtype=np.float64)
+        present = [i for i, key in enumerate(keys) if key is not None]
+        if not present:
+            return out
+        cols = self._find_columns(np.asarray([keys[i] for i in present], dtype=np.uint64))
+        for i, col in zip(present, cols.tolist()):
+            if col >= 0:
+                df = float(self.indptr[col + 1] - self.indptr[col])
+                out[i] = np.log1p((self.n_rows - df + 0.5) / (df + 0.5))
+        return out
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
         """Dense float32 score per row (0 for rows that match no term)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.lexical import LexicalQuery, QueryTerm, Token, analyze
+from indexer.lexical import LexicalQuery, QueryTerm, Token, analyze, exact_key
 from indexer.vntext import normalize
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -23,6 +23,7 @@ _VI_STOP_EXACT = frozenset({
 _VI_STOP_LOOSE = frozenset({"nao", "nhung", "gi", "ai", "dau", "sao", "la", "cua", "va", "cac", "co",
                             "duoc", "khong", "cho", "voi", "trong", "mot", "nhu", "thi", "ma", "nay", "do", "o", "ve",
                             "hay", "hoac", "de", "theo", "khi", "den", "tu", "tai", "boi"})
+_STOP_EXACT_KEYS = frozenset(exact_key(w) for w in _VI_STOP_EXACT)
 # Words that, next to a question word, only name what is asked for ("kế hoạch nào", "which plans").
 _ASKED_FOR = frozenset({"ke hoach", "van ban", "plan", "plans", "document", "documents"})
 _QUESTION_WORDS = frozenset({"nao", "nhung", "gi", "which", "what", "whose"})
@@ -65,9 +66,40 @@ class ParsedQuery:
     lexical: LexicalQuery
     expansions: tuple[Expansion, ...]
     highlight_terms: frozenset[tuple[str, str]]  # (layer, key) of content unigrams, for highlighting
+    concepts: tuple[Concept, ...] = ()  # per query word / adjacent pair: the terms that stand for it
 
     def terms_in(self, layer: str) -> list[QueryTerm]:
         return [t for t in self.lexical.terms if t.layer == layer]
+
+
+Concept = tuple[tuple[str, tuple[str, ...], float], ...]  # alternatives (layer, keys, weight) for one query word or pair
+
+
+class _Terms:
+    """Collects weighted terms, the concept each belongs to (for proximity) and the words to highlight."""
+
+    def __init__(self) -> None:
+        self.weights: dict[tuple[str, tuple[str, ...]], float] = {}
+        self.concepts: list[dict[tuple[str, tuple[str, ...]], float]] = []
+        self.highlight: set[tuple[str, str]] = set()
+
+    def concept(self) -> dict[tuple[str, tuple[str, ...]], float]:
+        self.concepts.append({})
+        return self.concepts[-1]
+
+    def put(self, concept: dict, layer: str, keys: tuple[str, ...], weight: float) -> None:
+        # The strongest reason for a term wins; adding would let a word counted twice (query + expansion) dominate.
+        key = (layer, keys)
+        if weight > self.weights.get(key, 0.0):
+            self.weights[key] = weight
+        if weight > concept.get(key, 0.0):
+            concept[key] = weight
+
+    def lexical(self) -> LexicalQuery:
+        return LexicalQuery(tuple(QueryTerm(layer, keys, w) for (layer, keys), w in self.weights.items() if w > 0))
+
+    def frozen_concepts(self) -> tuple[Concept, ...]:
+        return tuple(tuple((layer, keys, w) for (layer, keys), w in c.items()) for c in self.concepts if c)
 
 
 @dataclass(frozen=True)
@@ -146,37 +178,37 @@ class QueryUnderstanding:
         marked = sum(_is_marked(t) for t in alpha)
         accented_query = bool(alpha) and marked / len(alpha) >= ACCENTED_SHARE
         language = guess_language(text, words)
-        terms: dict[tuple[str, tuple[str, ...]], float] = {}
-        highlight: set[tuple[str, str]] = set()
+        terms = _Terms()
 
         factors, asked = self._token_factors(text, words, language)
         accented = [accented_query or _is_marked(t) for t in words]
-        self._add_words(words, factors, accented, 1.0, terms, highlight)
+        self._add_words(words, factors, accented, 1.0, terms)
         for token in tokens:
             if token.compound:
+                concept = terms.concept()
                 for layer in ("exact", "loose"):
-                    _put(terms, layer, (token.key(layer),), W_COMPOUND)
+                    terms.put(concept, layer, (token.key(layer),), W_COMPOUND)
 
         expansions: list[Expansion] = []
         loose_words = [t.loose for t in words]
         for entry in self.abbreviations:
-            self._expand_abbreviation(entry, text, words, loose_words, terms, highlight, expansions)
+            self._expand_abbreviation(entry, text, words, loose_words, terms, expansions)
         if language == "en":
             for start, length, entry in _longest_matches(self.glossary, loose_words):
                 matched = " ".join(loose_words[start:start + length])
                 asked_for = any(i in asked for i in range(start, start + length))
                 weight = W_GLOSSARY * (W_STOP if asked_for else 1.0)
                 for target in entry.targets:
-                    self._add_phrase(target, weight, terms, highlight)
+                    self._add_phrase(target, weight, terms)
                     expansions.append(Expansion("glossary", matched, target))
-        lexical = LexicalQuery(tuple(QueryTerm(layer, keys, w) for (layer, keys), w in terms.items() if w > 0))
         return ParsedQuery(
             text=text,
             language=language,
             is_unaccented=marked == 0,
-            lexical=lexical,
+            lexical=terms.lexical(),
             expansions=tuple(expansions),
-            highlight_terms=frozenset(highlight),
+            highlight_terms=frozenset(terms.highlight),
+            concepts=terms.frozen_concepts(),
         )
 
     # ---- pieces ------------------------------------------------------------------------------------------
@@ -187,7 +219,7 @@ class QueryUnderstanding:
         factors = []
         for token in words:
             if _is_marked(token):
-                stop = token.exact in _VI_STOP_EXACT
+                stop = token.exact in _STOP_EXACT_KEYS
             elif language == "en":
                 stop = token.loose in _EN_STOP
             else:
@@ -212,31 +244,33 @@ class QueryUnderstanding:
         return factors, asked
 
     @staticmethod
-    def _add_words(words, factors, accented, scale, terms, highlight) -> None:
+    def _add_words(words: list[Token], factors: list[float], accented: list[bool], scale: float, terms: _Terms) -> None:
         for i, token in enumerate(words):
             f = factors[i] * scale
+            concept = terms.concept()
             if accented[i]:
-                _put(terms, "exact", (token.exact,), W_EXACT * f)
-                _put(terms, "tone", (token.tone,), W_TONE * f)
-                _put(terms, "loose", (token.loose,), W_LOOSE * f)
+                terms.put(concept, "exact", (token.exact,), W_EXACT * f)
+                terms.put(concept, "tone", (token.tone,), W_TONE * f)
+                terms.put(concept, "loose", (token.loose,), W_LOOSE * f)
             else:
-                _put(terms, "loose", (token.loose,), W_UNACCENTED * f)
+                terms.put(concept, "loose", (token.loose,), W_UNACCENTED * f)
             if factors[i] == 1.0:
-                highlight.add(("exact", token.exact) if accented[i] else ("loose", token.loose))
+                terms.highlight.add(("exact", token.exact) if accented[i] else ("loose", token.loose))
             if i and token.joined:
                 prev = words[i - 1]
                 fb = min(factors[i], factors[i - 1]) * scale * W_BIGRAM
+                concept = terms.concept()
                 if accented[i] and accented[i - 1]:
-                    _put(terms, "exact", (prev.exact, token.exact), (W_EXACT + W_TONE) * fb)
-                    _put(terms, "loose", (prev.loose, token.loose), W_LOOSE * fb)
+                    terms.put(concept, "exact", (prev.exact, token.exact), (W_EXACT + W_TONE) * fb)
+                    terms.put(concept, "loose", (prev.loose, token.loose), W_LOOSE * fb)
                 else:
-                    _put(terms, "loose", (prev.loose, token.loose), W_UNACCENTED * fb)
+                    terms.put(concept, "loose", (prev.loose, token.loose), W_UNACCENTED * fb)
 
-    def _add_phrase(self, phrase: str, weight: float, terms, highlight) -> None:
-        words = [t for t in analyze(phrase, compounds=False)]
-        self._add_words(words, [1.0] * len(words), [True] * len(words), weight, terms, highlight)
+    def _add_phrase(self, phrase: str, weight: float, terms: _Terms) -> None:
+        words = analyze(phrase, compounds=False)
+        self._add_words(words, [1.0] * len(words), [True] * len(words), weight, terms)
 
-    def _expand_abbreviation(self, entry, text, words, loose_words, terms, highlight, expansions) -> None:
+    def _expand_abbreviation(self, entry, text, words, loose_words, terms: _Terms, expansions) -> None:
         expansion, abbreviation = entry.targets
         expansion_seq = _loose_seq(expansion)
         # Abbreviation typed → add its expansion (short codes only when written in capitals, since "tu"/"da"
@@ -248,7 +282,7 @@ class QueryUnderstanding:
                     continue
                 if _find(loose_words, expansion_seq):
                     continue
-                self._add_phrase(expansion, W_EXPANSION, terms, highlight)
+                self._add_phrase(expansion, W_EXPANSION, terms)
                 expansions.append(Expansion("abbreviation", surface, expansion))
                 break
         # Expansion typed → add the abbreviation.
@@ -259,19 +293,12 @@ class QueryUnderstanding:
                 surface = text[words[start].start:words[start + len(expansion_seq) - 1].end]
                 for variant in entry.variants[:1]:
                     for key in variant:
-                        _put(terms, "loose", (key,), W_EXPANSION * W_UNACCENTED)
-                        highlight.add(("loose", key))
+                        terms.put(terms.concept(), "loose", (key,), W_EXPANSION * W_UNACCENTED)
+                        terms.highlight.add(("loose", key))
                     for a, b in zip(variant, variant[1:]):
-                        _put(terms, "loose", (a, b), W_EXPANSION * W_BIGRAM)
+                        terms.put(terms.concept(), "loose", (a, b), W_EXPANSION * W_BIGRAM)
                 expansions.append(Expansion("abbreviation", surface, abbreviation))
                 break
-
-
-def _put(terms: dict, layer: str, keys: tuple[str, ...], weight: float) -> None:
-    # The strongest reason for a term wins; adding would let one word counted twice (query + expansion) dominate.
-    key = (layer, keys)
-    if weight > terms.get(key, 0.0):
-        terms[key] = weight
 
 
 def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:

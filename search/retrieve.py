@@ -11,6 +11,7 @@ import numpy as np
 from indexer.errors import ModelUnavailable
 from indexer.lexical import LexicalIndex, analyze
 from indexer.model import DocumentInfo
+from search import proximity
 from search.fusion import fuse
 from search.query import ParsedQuery, QueryUnderstanding
 
@@ -54,6 +55,7 @@ class Searcher:
         self.reader = reader
         self.lexical = lexical
         self.fusion = fusion
+        self.proximity_weight = proximity.PROXIMITY_WEIGHT
         self.query_understanding = QueryUnderstanding()
         self._lock = threading.Lock()  # guards the store connection and the lazy embedder
         self._dense = None
@@ -120,14 +122,23 @@ class Searcher:
         """Rows and scores, best first, for an already parsed query (evaluation compares fusions through this)."""
         n = max(k, CANDIDATES)
         if mode == "lexical":
-            rows, scores = self.lexical.search(parsed.lexical, n, allowed)
+            rows, scores = self._lexical_search(parsed, n, allowed)
             return rows[:k], scores[:k]
         dense = self._dense_search(parsed.text, n, allowed)
         if mode == "dense":
             return dense[0][:k], dense[1][:k]
-        lexical = self.lexical.search(parsed.lexical, n, allowed)
+        lexical = self._lexical_search(parsed, n, allowed)
         rows, scores = fuse(fusion or self.fusion, lexical, dense)
         return rows[:k], scores[:k]
+
+    def _lexical_search(self, parsed: ParsedQuery, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 candidates re-ranked by term proximity (query words close together in one clause)."""
+        rows, scores = self.lexical.search(parsed.lexical, n, allowed)
+        if rows.size == 0 or self.proximity_weight == 0:
+            return rows, scores
+        with self._lock:
+            texts = [c.text for c in self.reader.chunk_rows([int(r) for r in rows])]
+        return proximity.rerank(parsed, self.lexical, rows, scores, texts, self.proximity_weight)
 
     # ---- pieces ------------------------------------------------------------------------------------------
 
