@@ -24,7 +24,7 @@ _INNER_LOWER = frozenset("""
 vụ pháp hoạch tư chính nghiệp triển nông thôn thông vận tải dựng nguyên trường tin truyền động binh hội hóa hoá
 thao lịch học nghệ dục tạo tế tộc giáo tra ủy uỷ quốc tỉnh huyện xã thị trấn thành phố phường dân nhân đạo lý kinh
 chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực thường bạc nước kiểm sát án lực lượng cấp sở ban ngành
-đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia
+đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia phủ trị
 """.split())
 # Inner syllables that end the name when a verb follows them ("Văn phòng Sở chủ trì …").
 _VERB_AFTER = {"chủ": "trì"}
@@ -95,8 +95,9 @@ def find_agencies(text: str, start: int = 0, end: int | None = None, allow_list:
 
 def looks_like_agency(phrase: str) -> bool:
     """True when a short phrase (a section heading such as "5. Sở Nội vụ") names an agency."""
-    phrase = phrase.strip(" *:-–")
+    phrase = phrase.strip(" *:-–.")
     if not phrase or len(phrase.split()) > 14:
         return False
     span = agency_at(phrase, 0)
-    return span is not None
+    # The name must be the whole phrase: "Chính phủ có trách nhiệm sau đây" is a sentence about an agency.
+    return span is not None and span[1] >= len(phrase)

@@ -40,7 +40,7 @@ _DEADLINE_DAY = re.compile(
     rf"{_KEYWORD}\s+ngày\s+(?P<d>\d{{1,2}})\s+(?:của\s+)?(?P<which>{_HANG}\s+tháng|tháng\s+cuối\s+(?:mỗi\s+)?quý)", re.I)
 _DEADLINE_RELATIVE = re.compile(
     r"trong\s+(?:thời\s+hạn|vòng)\s+(?:\d{1,3}|một|hai|ba|năm|mười)\s+(?:ngày|tuần|tháng)(?:\s+làm\s+việc)?"
-    r"(?:\s*,?\s*kể\s+từ\s+(?:ngày\s+)?[^,.;()]{1,80})?", re.I)
+    r"(?:\s*,?\s*kể\s+từ\s+(?:ngày\s+)?(?:(?!\svà\s)[^,.;()]){1,80})?", re.I)
 
 
 @dataclass(frozen=True)
