@@ -93,6 +93,12 @@ class Searcher:
         with self._lock:
             return list(self.reader.documents())
 
+    def ask(self, question: str, llm=None):
+        """Answer a question with the plans and quoted passages that support it (search.answer.ask)."""
+        from search.answer import ask
+
+        return ask(self, question, llm=llm)
+
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: Mapping[str, Any] | None = None) -> list[Hit]:
         """Top-k passages for a query; mode "dense"/"hybrid" falls back to lexical when the index has no vectors."""
