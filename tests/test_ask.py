@@ -145,8 +145,7 @@ def test_no_plan_answer_says_so(searcher):
 
 
 def test_searcher_api_and_cli_json(searcher, lexical_index_dir, capsys):
-    if hasattr(Searcher, "ask"):
-        assert [p.doc_number for p in searcher.ask(QUARTERLY_SNV[0]).plans] == ["80/KH-UBND"]
+    assert [p.doc_number for p in searcher.ask(QUARTERLY_SNV[0]).plans] == ["80/KH-UBND"]
     assert main(["ask", QUARTERLY_SNV[1], "--index", str(lexical_index_dir), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert set(payload) >= {"question", "answer", "plans"}
