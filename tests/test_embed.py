@@ -48,6 +48,7 @@ def test_model_not_on_this_machine_is_a_clear_error() -> None:
         SentenceTransformerEmbedder.load("khong-co/mo-hinh")
 
 
+@pytest.mark.slow
 def test_folder_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="không chứa mô hình sentence-transformers"):
         SentenceTransformerEmbedder.load(str(tmp_path))
