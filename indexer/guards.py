@@ -53,3 +53,73 @@ def check_zip_file(path: Path) -> None:
             check_zip_archive(archive)
     except zipfile.BadZipFile as error:
         raise ReadError("tệp hỏng: không phải tệp nén zip hợp lệ (.docx/.odt là tệp zip)") from error
+
+
+# A text page's content stream is 5–500 KB; pypdf needs ~15 s per million operators, so a stream of
+# tens of megabytes is either a drawing nobody will search or a bomb. Images only count by pixels.
+MAX_PDF_PAGE_CONTENT = 8 * 1024 * 1024
+MAX_PDF_TOTAL_CONTENT = 64 * 1024 * 1024
+MAX_PDF_IMAGE_PIXELS = 200_000_000
+
+
+def check_pdf_streams(reader) -> None:
+    """Refuse a PDF (pypdf reader) whose page content inflates beyond the limits above or declares giant images.
+
+    pypdf stops any single stream at 75 MB; this bounds the work per page and per file below that,
+    before text extraction or OCR rendering touch the streams.
+    """
+    from pypdf.errors import PyPdfError
+
+    sizes: dict[int, int] = {}
+    total = 0
+    try:
+        for number, page in enumerate(reader.pages, start=1):
+            content = sum(_stream_size(stream, sizes) for stream in _content_streams(page))
+            content += sum(_xobject_sizes(page.get("/Resources"), sizes, depth=0))
+            if content > MAX_PDF_PAGE_CONTENT:
+                raise ReadError(
+                    f"trang {number} của PDF giải nén ra {content / 1048576:.0f} MB lệnh vẽ: nghi là bom giải nén, bỏ qua"
+                )
+            total += content
+            if total > MAX_PDF_TOTAL_CONTENT:
+                raise ReadError(f"PDF giải nén ra quá {MAX_PDF_TOTAL_CONTENT // 1048576} MB lệnh vẽ: nghi là bom giải nén, bỏ qua")
+    except PyPdfError as error:
+        if "limit" in type(error).__name__.lower() or "limit" in str(error).lower():
+            raise ReadError("PDF có luồng nén giãn quá lớn: nghi là bom giải nén, bỏ qua") from error
+        raise
+
+
+def _content_streams(page) -> list:
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    contents = contents.get_object()
+    if isinstance(contents, list):
+        return [item.get_object() for item in contents]
+    return [contents]
+
+
+def _stream_size(stream, sizes: dict[int, int]) -> int:
+    key = id(stream)
+    if key not in sizes:
+        sizes[key] = len(stream.get_data()) if hasattr(stream, "get_data") else 0
+    return sizes[key]
+
+
+def _xobject_sizes(resources, sizes: dict[int, int], depth: int):
+    """Inflated sizes of the form XObjects a page draws (recursively); images are checked by declared pixels."""
+    if resources is None or depth > 8:
+        return
+    xobjects = resources.get_object().get("/XObject")
+    if xobjects is None:
+        return
+    for ref in xobjects.get_object().values():
+        xobject = ref.get_object()
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Image":
+            pixels = int(xobject.get("/Width", 0) or 0) * int(xobject.get("/Height", 0) or 0)
+            if pixels > MAX_PDF_IMAGE_PIXELS:
+                raise ReadError(f"PDF có ảnh {pixels / 1e6:.0f} triệu điểm ảnh: nghi là bom giải nén, bỏ qua")
+        elif subtype == "/Form":
+            yield _stream_size(xobject, sizes)
+            yield from _xobject_sizes(xobject.get("/Resources"), sizes, depth + 1)

@@ -17,6 +17,7 @@ from indexer.errors import ReadError, UnsupportedFormat
 OCR_DPI = 300
 OCR_LANGUAGE = "vie"
 PAGE_TIMEOUT_S = 180.0
+MAX_RENDER_PIXELS = 40_000_000
 MAX_OCR_PAGES = 500  # a longer scan is more likely a mistake than an archive item; refuse rather than stall
 MISSING_TESSERACT = "PDF là bản quét, cần cài Tesseract (tesseract-ocr-vie) để nhận dạng chữ"
 
@@ -73,7 +74,10 @@ def ocr_pdf_pages(path: Path, page_numbers: list[int], dpi: int = OCR_DPI, langu
         with tempfile.TemporaryDirectory(prefix="tracuu-ocr-") as tmp:
             for number in page_numbers:
                 page = document[number - 1]
-                image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+                width, height = page.get_size()
+                # A4 at 300 dpi is 8.7 Mpx; a giant page box must not become a giant bitmap.
+                scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
+                image = page.render(scale=scale, grayscale=True).to_pil()
                 page.close()
                 image_path = Path(tmp) / f"page-{number}.png"
                 image.save(image_path, dpi=(dpi, dpi))

@@ -35,6 +35,8 @@ _SKIP = frozenset(
     )
 )
 _PARAGRAPHS = frozenset(_q(t) for t in ("text:p", "text:h"))
+_TEXT_NS = f"{{{_NS['text']}}}"
+_BLOCKS = frozenset(_q(t) for t in ("text:list", "text:list-item", "text:list-header", "text:section", "text:note-body"))
 _PAGE_BREAK = "\f"  # page separator inside run text; split on it after conversion
 
 
@@ -103,7 +105,11 @@ def parse_odf(*xml_parts: bytes) -> OdfContent:
         for kind_element in body:
             content.kind = kind_element.tag.split("}")[-1]
             default = styles.defaults.get("paragraph") or styles.defaults.get("table-cell")
-            _Walker(styles, content, content.kind).walk(kind_element, default)
+            walker = _Walker(styles, content, content.kind)
+            walker.walk(kind_element, default)
+            if walker.notes:
+                content.runs.append(("\n", None))
+                content.runs.extend(walker.notes)
     return content
 
 
@@ -118,6 +124,7 @@ class _Walker:
         self.kind = kind
         self.pages_started = 0
         self.in_paragraph = False
+        self.notes: list[tuple[str, str | None]] = []
 
     def emit(self, text: str, font: str | None) -> None:
         if text:
@@ -144,10 +151,21 @@ class _Walker:
             if self.pages_started:
                 self.emit(_PAGE_BREAK, None)
             self.pages_started += 1
+        if tag == _q("text:note-body"):
+            # Footnotes go after the body, as a reader meets them, instead of splitting the sentence they annotate.
+            saved_runs, self.runs = self.runs, []
+            saved_inside, self.in_paragraph = self.in_paragraph, False
+            for child in element:
+                self.walk(child, font)
+            self.notes.extend(self.runs)
+            self.runs, self.in_paragraph = saved_runs, saved_inside
+            return
         if tag == _q("table:table-row") and self.kind == "spreadsheet":
             self._row(element, font)
             return
-        inside = self.in_paragraph or tag in _PARAGRAPHS
+        # Text content is mixed only in paragraphs and their inline text:* children; a frame or list inside a
+        # paragraph starts a new block whose XML whitespace is indentation.
+        inside = tag in _PARAGRAPHS or (self.in_paragraph and tag.startswith(_TEXT_NS) and tag not in _BLOCKS)
         saved, self.in_paragraph = self.in_paragraph, inside
         # Outside paragraphs the XML whitespace is indentation; inside, a newline or tab is a plain space.
         if inside:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.guards import check_zip_file
+from indexer.guards import check_pdf_streams, check_zip_file
 from indexer.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
 from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages
@@ -162,7 +162,7 @@ def _checked(text: str, encoding: str) -> tuple[str, str]:
 def _pdf_pages(path: Path) -> list[str]:
     """Text layer of each page (one entry per page, "" for a page without text). OCR can take over from here."""
     import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every recoverable oddity of real files
     try:
@@ -174,10 +174,14 @@ def _pdf_pages(path: Path) -> list[str]:
                 raise ReadError(f"PDF bị mã hóa, không mở được ({exc})") from exc
             if not unlocked:
                 raise ReadError("PDF bị mã hóa (cần mật khẩu)")
-        pages = []
-        for number, page in enumerate(reader.pages, start=1):
-            pages.append(_drop_page_number(page.extract_text() or "", number))
-        return pages
+        try:
+            check_pdf_streams(reader)  # decompression bombs are refused before any page is parsed
+            texts = [page.extract_text() or "" for page in reader.pages]
+        except DeprecationError:
+            _expand_filter_abbreviations(reader)
+            check_pdf_streams(reader)
+            texts = [page.extract_text() or "" for page in reader.pages]
+        return [_drop_page_number(text, number) for number, text in enumerate(texts, start=1)]
     except ReadError:
         raise
     except FileNotDecryptedError as exc:
@@ -186,6 +190,32 @@ def _pdf_pages(path: Path) -> list[str]:
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pypdf (zlib, struct, KeyError, …)
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+
+
+_FILTER_ABBREVIATIONS = {
+    "/Fl": "/FlateDecode", "/AHx": "/ASCIIHexDecode", "/A85": "/ASCII85Decode", "/LZW": "/LZWDecode",
+    "/RL": "/RunLengthDecode", "/CCF": "/CCITTFaxDecode", "/DCT": "/DCTDecode",
+}
+
+
+def _expand_filter_abbreviations(reader) -> None:
+    """pypdf ≥ 7 refuses the short filter names (/Fl) some old writers (pdfFactory) put on every stream."""
+    from pypdf.generic import ArrayObject, NameObject, StreamObject
+
+    for number in range(1, int(reader.trailer.get("/Size", 0))):
+        try:
+            obj = reader.get_object(number)
+        except Exception:  # noqa: BLE001 - a missing or broken object simply has nothing to rename
+            continue
+        if not isinstance(obj, StreamObject):
+            continue
+        filters = obj.get("/Filter")
+        if isinstance(filters, ArrayObject):
+            for k, name in enumerate(filters):
+                if name in _FILTER_ABBREVIATIONS:
+                    filters[k] = NameObject(_FILTER_ABBREVIATIONS[name])
+        elif filters in _FILTER_ABBREVIATIONS:
+            obj[NameObject("/Filter")] = NameObject(_FILTER_ABBREVIATIONS[filters])
 
 
 def _drop_page_number(text: str, number: int) -> str:
