@@ -25,6 +25,7 @@ SECTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Nội dung, nhiệm vụ, giải pháp", (r"\bnoi dung\b", r"\bnhiem vu\b", r"\bgiai phap\b", r"\bhoat dong\b")),
 )
 _KIND_PATTERNS = [(kind, [re.compile(p) for p in pats]) for kind, pats in SECTION_KINDS]
+_MAX_HEADING_WORDS = 12
 KIND_ORDER = ("Mục đích, yêu cầu", "Mục tiêu", "Nội dung, nhiệm vụ, giải pháp", "Tổ chức thực hiện", "Kinh phí", "Chế độ báo cáo")
 
 
@@ -83,7 +84,8 @@ def classify_sections(
     for section in sorted(sections, key=lambda s: (s.start, s.level)):
         if chosen and section.start < chosen[-1].start + len(chosen[-1].text):
             continue
-        kind = section_kind(section.heading)
+        # A long "heading" is an outline item that is really a sentence ("4. Tổ chức thực hiện tốt công tác …").
+        kind = section_kind(section.heading) if len(section.heading.split()) <= _MAX_HEADING_WORDS else None
         if kind is None:
             continue
         page = next((p.number for p in pages if p.start <= section.start < p.end), None)
@@ -206,3 +208,13 @@ def draft_profile(text: str) -> PlanProfile:
         signers=[], recipients=[], references=[], n_chunks=0,
     )
     return PlanProfile(info, clean, classify_sections("", clean, structure.sections))
+
+
+def load_plans(reader) -> list[PlanProfile]:
+    """Every indexed document as precedent material, read from an indexer.store.IndexReader."""
+    plans = []
+    for info in reader.documents():
+        text = reader.document_text(info.doc_id)
+        sections = classify_sections(info.doc_id, text, reader.sections(info.doc_id), reader.pages(info.doc_id))
+        plans.append(PlanProfile(info, text, sections))
+    return plans

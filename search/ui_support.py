@@ -151,6 +151,14 @@ def plan_meta(issuer: str | None, place: str | None, date: str | None) -> str:
     return " · ".join(p for p in (issuer or "", where_when) if p)
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut at a word boundary with "…"."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def citation_label(section: str | None, page: int | None, heading: str | None = None) -> str:
     """"Mục II.9 (Nhiệm vụ…) · trang 3" — section path, heading when given, and page for paged formats."""
     parts = []
@@ -165,12 +173,22 @@ def citation_label(section: str | None, page: int | None, heading: str | None = 
     return " · ".join(parts)
 
 
+def paged_page(source: str, page: int | None) -> int | None:
+    """The page number worth showing: only PDFs have real pages (a .txt or .docx is one long "page")."""
+    return page if source.lower().endswith(".pdf") else None
+
+
 def frequency_label(code: str | None) -> str:
     return FREQUENCY_LABELS.get(code or "", code or "")
 
 
-def format_age(built_at: datetime | float | None, now: datetime | None = None) -> str:
-    """How long ago the index was built, in Vietnamese ("5 phút trước")."""
+def format_age(built_at: datetime | float | str | None, now: datetime | None = None) -> str:
+    """How long ago the index was built ("5 phút trước"); str is the manifest's "2024-01-02T12:00:00+0000"."""
+    if isinstance(built_at, str):
+        try:
+            built_at = datetime.strptime(built_at, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            return "chưa rõ"
     if built_at is None:
         return "chưa rõ"
     if not isinstance(built_at, datetime):
@@ -304,3 +322,39 @@ def rows_to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | N
     for row in rows:
         writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in columns})
     return buffer.getvalue().encode("utf-8-sig")
+
+
+DUTY_COLUMNS = ("Số ký hiệu", "Văn bản", "Năm", "Mục", "Trang", "Người thực hiện", "Việc", "Gửi đến", "Qua",
+                "Tần suất", "Thời hạn", "Trích dẫn")
+
+
+def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list[dict[str, object]]:
+    """Duties as table rows with Vietnamese column names (DUTY_COLUMNS), each with its plan's number and year."""
+    rows = []
+    for duty in duties:
+        doc = documents.get(duty.doc_id)
+        rows.append({
+            "Số ký hiệu": (doc.doc_number if doc else None) or "",
+            "Văn bản": " ".join(((doc.title or doc.source) if doc else duty.doc_id).split()),
+            "Năm": doc.year if doc else None,
+            "Mục": duty.section,
+            "Trang": duty.page,
+            "Người thực hiện": duty.actor or "",
+            "Việc": " ".join(x for x in (duty.action, duty.object or "") if x),
+            "Gửi đến": duty.recipient or "",
+            "Qua": duty.intermediary or "",
+            "Tần suất": frequency_label(duty.frequency),
+            "Thời hạn": duty.deadline or "",
+            "Trích dẫn": " ".join(duty.sentence.split()),
+        })
+    return rows
+
+
+def lexical_notice(reason: str | None, model: str) -> str:
+    """The banner shown when search runs without the embedding model: what is missing and how to add it."""
+    return (
+        f"**Chế độ từ vựng**: chưa có mô hình nhúng nên chưa tìm theo ngữ nghĩa. {reason or ''} "
+        f"Để bật: trên một máy có mạng chạy `tracuu model download {model} --to models/e5-small`, "
+        "chép thư mục `models/e5-small` sang máy này, đặt biến môi trường `TRACUU_MODEL=models/e5-small`, "
+        "rồi lập lại chỉ mục (`tracuu index`, hoặc nút “Cập nhật chỉ mục” ở thẻ Thêm văn bản)."
+    )

@@ -1,0 +1,382 @@
+"""Tra cứu Kế hoạch web app: ask, read, precedents, duties and uploads over one index (logic lives in search/, indexer/)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indexer import build_index
+from indexer.build import NothingIndexed
+from indexer.errors import TracuuError
+from indexer.filters import compile_filters
+from indexer.generations import current_generation
+from indexer.settings import DEFAULT_MODEL, Settings
+from search import reading
+from search import ui_support as ui
+from search.answer import ask
+from search.calendar import dated, duties_to_ics
+from search.cli_answer import select_duties
+from search.precedents import PrecedentFinder, draft_profile, load_plans
+from search.retrieve import Searcher
+
+TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản")
+EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
+ALL = "Tất cả"
+# Fixed script (no document text in it): bring the cited section into view once its expander has rendered.
+SCROLL_TO_FOCUS = """<script>
+(function (tries) {
+  function go() {
+    var el = document.getElementById("tracuu-focus");
+    if (el) { el.scrollIntoView({block: "start", behavior: "smooth"}); } else if (tries-- > 0) { setTimeout(go, 200); }
+  }
+  setTimeout(go, 300);
+})(15);
+</script>"""
+CSS = """<style>
+.tracuu-answer {font-size: 1.15rem; font-weight: 600; margin: .2rem 0 .8rem;}
+.tracuu-title {font-size: 1.05rem;} .tracuu-meta {color: #555; font-size: .88rem;}
+.tracuu-quote {border-left: 3px solid #c9a227; background: #fffbea; padding: .35rem .8rem; margin: .2rem 0 .5rem;}
+.tracuu-section {max-height: 22rem; overflow-y: auto; font-size: .9rem; background: #fafafa; padding: .4rem .6rem;}
+.tracuu-doc {line-height: 1.6;} .tracuu-outline {font-size: .85rem; padding: .05rem 0;}
+.tracuu-focus {border-left: 4px solid #1f77b4; background: #eef5fc; padding: .3rem .6rem; margin: .3rem 0;}
+mark {background: #ffe066; padding: 0 .1rem;}
+</style>"""
+
+settings = Settings.from_env()
+st.set_page_config(page_title="Tra cứu Kế hoạch", page_icon="📑", layout="wide")
+st.html(CSS)
+
+
+def html(markup: str) -> None:
+    """Markup built only from escaped document text (search.ui_support) and fixed tags."""
+    st.markdown(markup, unsafe_allow_html=True)
+
+
+def generation() -> str | None:
+    live = current_generation(settings.index_dir)
+    return live.name if live else None
+
+
+@st.cache_resource(show_spinner="Đang mở chỉ mục…", max_entries=1)
+def open_searcher(index_dir: str, generation: str) -> Searcher:
+    # Keyed by the live generation, so a rebuild (here or from the CLI) loads the new index on the next run.
+    return Searcher.open(index_dir)
+
+
+@st.cache_resource(show_spinner="Đang chuẩn bị so sánh văn bản…", max_entries=1)
+def precedent_finder(index_dir: str, generation: str) -> PrecedentFinder:
+    return PrecedentFinder(load_plans(open_searcher(index_dir, generation).reader))
+
+
+def progress_callback(bar):
+    names = {"read": "Đọc văn bản", "embed": "Nhúng đoạn văn"}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{names.get(stage, stage)}: {done}/{total}")
+
+    return on_progress
+
+
+def rebuild(label: str):
+    """Bring the index up to date with the corpus folder, with a progress bar; None (and an error shown) on failure."""
+    bar = st.progress(0.0, text=label)
+    try:
+        report = build_index([settings.corpus_dir], settings.index_dir, settings=settings, lock_timeout=120,
+                             on_progress=progress_callback(bar))
+    except NothingIndexed as error:
+        st.error(str(error))
+        return None
+    except TracuuError as error:
+        st.error(str(error))
+        return None
+    bar.progress(1.0, text=f"Xong: {report.documents} văn bản, {report.chunks} đoạn.")
+    return report
+
+
+def outcome_table(rows: list[tuple[str, str]]) -> None:
+    st.dataframe([{"Tệp": name, "Kết quả": message} for name, message in rows], hide_index=True)
+
+
+def open_reader(doc_id: str, section: str = "", passage: str = "", page: int | None = None) -> None:
+    st.session_state.update(read_doc=doc_id, read_section=section or "", read_quote=passage or "", read_page=page,
+                            read_scroll=True, tab="Văn bản")
+
+
+def plan_header(info, doc_number, title, issuer, date, source: str) -> None:
+    place = info.place if info else None
+    html(f'<div class="tracuu-title"><b>{ui.escape_text(doc_number or "Không số")}</b> — '
+         f'{ui.escape_text(" ".join((title or source).split()))}</div>'
+         f'<div class="tracuu-meta">{ui.escape_text(ui.plan_meta(issuer, place, date))}</div>')
+
+
+def quote(label: str, text: str, spans) -> None:
+    html(f'<div class="tracuu-meta">{ui.escape_text(label)}</div>{ui.quote_block(text, spans)}')
+
+
+def show_plans(group: str, plans, question: str) -> None:
+    """Plans of an answer, each with its quotes (query terms highlighted) and a button to read it."""
+    for plan in plans:
+        with st.container(border=True):
+            plan_header(docs_by_id.get(plan.doc_id), plan.doc_number, plan.title, plan.issuer, plan.date, plan.source)
+            for i, c in enumerate(plan.citations):
+                quote(ui.citation_label(c.section, ui.paged_page(plan.source, c.page)), c.quote,
+                      ui.highlight_spans(c.quote, question))
+                st.button("Đọc toàn văn", key=f"{group}-{plan.doc_id}-{i}", on_click=open_reader,
+                          args=(plan.doc_id, c.section, c.quote, c.page))
+
+
+# ---------------------------------------------------------------- first start, index, status
+
+if generation() is None:
+    st.title("Tra cứu Kế hoạch")
+    if not settings.corpus_dir.is_dir():
+        st.error(f"Chưa có chỉ mục tại {settings.index_dir} và không thấy thư mục kho văn bản {settings.corpus_dir}. "
+                 "Đặt TRACUU_CORPUS là thư mục chứa văn bản rồi mở lại.")
+        st.stop()
+    st.info(f"Chưa có chỉ mục tại {settings.index_dir}: đang lập chỉ mục từ {settings.corpus_dir} (chỉ làm lần đầu).")
+    if rebuild("Đang lập chỉ mục…") is None or generation() is None:
+        st.stop()
+    st.rerun()
+
+try:
+    searcher = open_searcher(str(settings.index_dir), generation())
+except TracuuError as error:
+    st.error(str(error))
+    if st.button("Lập lại chỉ mục từ kho văn bản"):
+        if rebuild("Đang lập lại chỉ mục…") is not None:
+            st.rerun()
+    st.stop()
+
+reader = searcher.reader
+docs = searcher.documents()
+docs_by_id = {d.doc_id: d for d in docs}
+
+with st.sidebar:
+    st.title("Tra cứu Kế hoạch")
+    col1, col2 = st.columns(2)
+    col1.metric("Văn bản", len(docs))
+    col2.metric("Đoạn văn", reader.n_rows)
+    hybrid = searcher.has_dense
+    st.caption(f"Chế độ: **{'kết hợp (từ vựng + ngữ nghĩa)' if hybrid else 'từ vựng'}** · "
+               f"Mô hình: **{reader.model_name or 'chưa có'}** · "
+               f"Chỉ mục lập {ui.format_age(reader.manifest.get('created'))}")
+    st.header("Bộ lọc")
+    years = sorted({d.year for d in docs if d.year})
+    year_range = st.slider("Năm ban hành", years[0], years[-1], (years[0], years[-1])) if len(years) > 1 else None
+    issuers = sorted({part.strip() for d in docs for part in (d.issuer or "").split(";") if part.strip()})
+    issuer = st.selectbox("Cơ quan ban hành", [ALL, *issuers], key="f_issuer")
+    place = st.selectbox("Địa danh", [ALL, *sorted({d.place for d in docs if d.place})], key="f_place")
+    doc_type = st.selectbox("Loại văn bản", [ALL, *sorted({d.doc_type for d in docs if d.doc_type})], key="f_type")
+
+filters = {"issuer": issuer, "place": place, "doc_type": doc_type}
+filters = {k: v for k, v in filters.items() if v != ALL}
+if year_range and year_range != (years[0], years[-1]):
+    filters.update(year_from=year_range[0], year_to=year_range[1])
+predicate = compile_filters(filters)
+
+
+def doc_ok(info) -> bool:
+    return predicate is None or (info is not None and predicate(info))
+
+
+if not hybrid:
+    # A lexical index needs no reason; a hybrid index whose model is missing here does.
+    reason = searcher.lexical_reason if reader.mode == "hybrid" else None
+    st.warning(ui.lexical_notice(reason, settings.model or DEFAULT_MODEL), icon="ℹ️")
+
+
+# ---------------------------------------------------------------- Hỏi đáp
+
+def tab_ask() -> None:
+    question = st.text_input("Câu hỏi hoặc từ khóa (có dấu, không dấu, viết tắt đều được)", key="question",
+                             placeholder=EXAMPLE).strip()
+    if not question:
+        st.caption(f"Ví dụ: “{EXAMPLE}” · “ke hoach nao yeu cau bao cao hang quy ve so noi vu” · "
+                   "“which plans require quarterly reporting to Sở Nội vụ”")
+    else:
+        memo = st.session_state.setdefault("answers", {})
+        key = (generation(), question)
+        if key not in memo:
+            llm = None
+            if settings.llm_url:
+                from search.llm import LLMClient
+
+                llm = LLMClient(settings.llm_url, settings.llm_model)
+            memo.clear()
+            with st.spinner("Đang tìm câu trả lời…"):
+                memo[key] = ask(searcher, question, llm=llm)
+        answer = memo[key]
+        plans = [p for p in answer.plans if doc_ok(docs_by_id.get(p.doc_id))]
+        html(f'<div class="tracuu-answer">{ui.escape_text(answer.answer)}</div>')
+        if len(plans) < len(answer.plans):
+            st.caption(f"Bộ lọc đang ẩn {len(answer.plans) - len(plans)} kế hoạch của câu trả lời.")
+        show_plans("a", plans, question)
+        near = [p for p in answer.near_matches if doc_ok(docs_by_id.get(p.doc_id))]
+        if near:
+            with st.expander(f"Gần đúng: {len(near)} kế hoạch chỉ đáp ứng một phần câu hỏi"):
+                show_plans("n", near, question)
+        st.subheader("Các đoạn liên quan")
+        hits = searcher.search(question, k=10, mode="hybrid", filters=filters or None)
+        if not hits:
+            st.info("Không có đoạn nào khớp (với bộ lọc hiện tại).")
+        for hit in hits:
+            with st.container(border=True):
+                plan_header(docs_by_id.get(hit.doc_id), hit.doc_number, hit.title, hit.issuer, hit.date, hit.source)
+                heading = ui.shorten(hit.heading.split(" › ")[-1], 80)
+                label = f"#{hit.rank} · " + ui.citation_label(hit.section, ui.paged_page(hit.source, hit.page), heading)
+                # Phrase highlights read better; the engine's term spans cover English and abbreviation queries.
+                quote(label, hit.text, ui.highlight_spans(hit.text, question) or hit.highlights)
+                st.button("Đọc toàn văn", key=f"h-{hit.rank}", on_click=open_reader,
+                          args=(hit.doc_id, hit.section, hit.text, hit.page))
+
+# ---------------------------------------------------------------- Văn bản
+
+def tab_read() -> None:
+    shown = [d for d in docs if doc_ok(d)] or docs
+    ids = [d.doc_id for d in shown]
+    if st.session_state.get("read_doc") not in ids:
+        st.session_state["read_doc"] = ids[0]
+    label = {d.doc_id: ui.plan_title(d.doc_number, d.title, d.source)[:160] for d in docs}
+    doc_id = st.selectbox("Văn bản", ids, format_func=label.get, key="read_doc",
+                          on_change=lambda: st.session_state.update(read_section="", read_quote="", read_page=None))
+    info, text, sections = docs_by_id[doc_id], reader.document_text(doc_id), reader.sections(doc_id)
+    paths = ["", *(s.path for s in sections)]
+    cited = reading.section_at(sections, st.session_state.get("read_section"))
+    st.session_state["read_section"] = cited.path if cited else ""
+    left, right = st.columns([1, 3])
+    with left:
+        headings = {s.path: ui.shorten(s.heading, 70) for s in sections}
+        focus = st.selectbox("Đi đến mục", paths, key="read_section",
+                             format_func=lambda p: headings.get(p, "Phần đầu văn bản"),
+                             on_change=lambda: st.session_state.update(read_quote="", read_page=None, read_scroll=True))
+        html(reading.outline_html(reading.outline(sections), focus))
+    with right:
+        plan_header(info, info.doc_number, info.title, info.issuer, info.date, info.source)
+        st.caption(" · ".join(x for x in (info.doc_type or "", f"Tệp: {info.source}",
+                                          "Người ký: " + ", ".join(info.signers) if info.signers else "") if x))
+        focus_section = reading.section_at(sections, focus)
+        span = reading.quote_span(text, st.session_state.get("read_quote") or "", focus_section.start if focus_section else 0)
+        if info.source.lower().endswith(".pdf"):
+            original = reading.document_file(settings.corpus_dir, info.source)
+            pages = reader.pages(doc_id)
+            page = st.session_state.get("read_page") or (
+                next((p.number for p in pages if focus_section and p.start <= focus_section.start < p.end), 1))
+            with st.expander(f"Trang gốc (PDF), trang {page}", expanded=True):
+                if original is None:
+                    st.info("Không còn tệp PDF gốc trong kho văn bản.")
+                else:
+                    number = st.number_input("Trang", 1, max(len(pages), 1), min(page, max(len(pages), 1)))
+                    st.image(reading.pdf_page_png(original, int(number)), caption=f"Trang {int(number)}")
+        for block in reading.reading_blocks(text, sections, focus, [span] if span else []):
+            with st.expander(block.title, expanded=block.has_focus):
+                html(f'<div class="tracuu-doc">{block.html}</div>')
+        if st.session_state.pop("read_scroll", False):
+            st.html(SCROLL_TO_FOCUS, unsafe_allow_javascript=True)
+        if info.recipients or info.references:
+            with st.expander("Nơi nhận và văn bản căn cứ"):
+                st.dataframe({"Nơi nhận": info.recipients}, hide_index=True)
+                st.dataframe({"Văn bản được dẫn": info.references}, hide_index=True)
+
+# ---------------------------------------------------------------- Tương tự
+
+def tab_similar() -> None:
+    st.subheader("Tìm văn bản tương tự")
+    finder = precedent_finder(str(settings.index_dir), generation())
+    source = st.radio("So sánh từ", ["Một văn bản đã có", "Bản dự thảo dán vào"], horizontal=True, key="prec_source")
+    query = None
+    if source == "Một văn bản đã có":
+        label = {d.doc_id: ui.plan_title(d.doc_number, d.title, d.source)[:160] for d in docs}
+        chosen = st.selectbox("Văn bản", [d.doc_id for d in docs], format_func=label.get, key="prec_doc")
+        query = finder.plan(chosen)
+    else:
+        draft = st.text_area("Nội dung dự thảo", height=220, key="prec_draft",
+                             placeholder="Dán toàn văn hoặc một phần kế hoạch đang soạn…")
+        query = draft_profile(draft) if draft.strip() else None
+    if query is not None:
+        st.markdown("##### Văn bản giống nhất")
+        for item in [s for s in finder.similar_plans(query, k=10) if doc_ok(s.info)][:5]:
+            with st.container(border=True):
+                plan_header(item.info, item.info.doc_number, item.info.title, item.info.issuer, item.info.date,
+                            item.info.source)
+                st.caption(f"Độ tương đồng: {item.score:.2f}")
+                st.button("Đọc toàn văn", key=f"sim-{item.info.doc_id}", on_click=open_reader, args=(item.info.doc_id,))
+        st.markdown("##### Cùng mục ở các kế hoạch khác")
+        for match in finder.matching_sections(query, per_kind=2):
+            st.markdown(f"**{match.kind}**")
+            columns = st.columns(1 + max(len(match.matches), 1))
+            with columns[0]:
+                st.caption("Văn bản đang xét" + (f" · mục {match.own.section}" if match.own else " (không có mục này)"))
+                if match.own:
+                    html(f'<div class="tracuu-section">{ui.escape_text(match.own.text)}</div>')
+            for column, (section, info, score) in zip(columns[1:], match.matches):
+                with column:
+                    st.caption(f"{ui.plan_title(info.doc_number, None, info.source)} · mục {section.section} · {score:.2f}")
+                    html(f'<div class="tracuu-section">{ui.escape_text(section.text)}</div>')
+                    st.button("Đọc toàn văn", key=f"sec-{match.kind}-{section.doc_id}-{section.section}",
+                              on_click=open_reader, args=(section.doc_id, section.section, "", section.page))
+
+# ---------------------------------------------------------------- Nhiệm vụ & thời hạn
+
+def tab_duties() -> None:
+    st.subheader("Nhiệm vụ báo cáo và thời hạn")
+    col1, col2, col3 = st.columns(3)
+    recipient = col1.text_input("Gửi đến / qua cơ quan", key="duty_to", placeholder="ví dụ: Sở Nội vụ").strip()
+    frequencies = col2.multiselect("Tần suất", list(ui.FREQUENCY_LABELS), format_func=ui.frequency_label,
+                                   key="duty_freq")
+    duty_years = sorted({docs_by_id[d.doc_id].year for d in reader.duties()
+                         if d.doc_id in docs_by_id and docs_by_id[d.doc_id].year})
+    duty_year = col3.selectbox("Năm của kế hoạch", [ALL, *duty_years], key="duty_year")
+    chosen = [d for d in select_duties(reader.duties(), recipient or None, None)
+              if (not frequencies or d.frequency in frequencies)
+              and doc_ok(docs_by_id.get(d.doc_id))
+              and (duty_year == ALL or docs_by_id[d.doc_id].year == duty_year)]
+    rows = ui.duty_rows(chosen, docs_by_id)
+    st.caption(f"{len(rows)} nhiệm vụ")
+    st.dataframe(rows, hide_index=True, column_order=ui.DUTY_COLUMNS)
+    calendar = [d for d in chosen if dated(d)]
+    col1, col2 = st.columns(2)
+    col1.download_button("Tải bảng (CSV)", ui.rows_to_csv(rows, ui.DUTY_COLUMNS), file_name="nhiem-vu.csv",
+                         mime="text/csv")
+    col2.download_button(f"Tải lịch thời hạn (.ics, {len(calendar)} thời hạn)", duties_to_ics(calendar, docs_by_id),
+                         file_name="thoi-han.ics", mime="text/calendar", disabled=not calendar)
+
+# ---------------------------------------------------------------- Thêm văn bản
+
+def tab_add() -> None:
+    st.subheader("Thêm văn bản")
+    upload_dir = settings.corpus_dir / "uploads"
+    st.caption(f"Nhận PDF, DOCX, TXT, tối đa {settings.max_file_mb:g} MB mỗi tệp. Tệp được lưu vào {upload_dir} "
+               "và lập chỉ mục ngay; chỉ tệp mới hoặc đã đổi được xử lý.")
+    round_ = st.session_state.setdefault("upload_round", 0)
+    files = st.file_uploader("Chọn tệp", type=["pdf", "docx", "txt"], accept_multiple_files=True,
+                             key=f"upload-{round_}", max_upload_size=max(1, int(settings.max_file_mb)))
+    if st.button("Lập chỉ mục các tệp đã chọn", type="primary", disabled=not files):
+        bar = st.progress(0.0, text="Đang lưu và lập chỉ mục…")
+        try:
+            outcomes = ui.ingest_uploads([(f.name, f.getvalue()) for f in files], settings.corpus_dir,
+                                         settings.index_dir, int(settings.max_file_mb * 1024 * 1024), build_index,
+                                         upload_dir=upload_dir, settings=settings, lock_timeout=120,
+                                         on_progress=progress_callback(bar))
+        except TracuuError as error:
+            st.error(str(error))
+        else:
+            st.session_state["upload_outcomes"] = [(o.name, o.message) for o in outcomes]
+            st.session_state["upload_round"] = round_ + 1
+            st.rerun()
+    if st.session_state.get("upload_outcomes"):
+        st.markdown("##### Kết quả")
+        outcome_table(st.session_state["upload_outcomes"])
+    st.divider()
+    if st.button("Cập nhật chỉ mục từ kho văn bản"):
+        report = rebuild("Đang cập nhật chỉ mục…")
+        if report is not None:
+            changed = [(f.source, ui.STATUS_LABELS.get(f.status, f.status) + (f": {f.reason}" if f.reason else ""))
+                       for f in report.files if f.status != "unchanged"]
+            st.session_state["upload_outcomes"] = changed or [("—", "Không có tệp nào thay đổi.")]
+            st.rerun()
+
+
+containers = st.tabs(TABS, key="tab", on_change="rerun")
+active = st.session_state.get("tab") or TABS[0]
+# Only the open tab is computed: each rerun would otherwise redo every tab's work.
+with containers[TABS.index(active)]:
+    {"Hỏi đáp": tab_ask, "Văn bản": tab_read, "Tương tự": tab_similar, "Nhiệm vụ & thời hạn": tab_duties,
+     "Thêm văn bản": tab_add}[active]()
