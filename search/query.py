@@ -46,6 +46,12 @@ W_GLOSSARY = 1.0
 W_ENGLISH_LEFTOVER = 0.3
 ACCENTED_SHARE = 0.3  # above this share of marked syllables the whole query is read as accented
 
+# Intents: loose-key phrases that ask for something the document metadata answers better than the body text.
+_INTENTS = {
+    "signer": (("ai", "ky"), ("nguoi", "ky"), ("ky", "boi"), ("nguoi", "da", "ky"), ("who", "signed"),
+               ("signed", "by"), ("signer",), ("signatory",)),
+}
+
 
 @dataclass(frozen=True)
 class Expansion:
@@ -67,6 +73,7 @@ class ParsedQuery:
     expansions: tuple[Expansion, ...]
     highlight_terms: frozenset[tuple[str, str]]  # (layer, key) of content unigrams, for highlighting
     concepts: tuple[Concept, ...] = ()  # per query word / adjacent pair: the terms that stand for it
+    intent: str | None = None  # "signer" when the query asks who signed a document
 
     def terms_in(self, layer: str) -> list[QueryTerm]:
         return [t for t in self.lexical.terms if t.layer == layer]
@@ -209,6 +216,7 @@ class QueryUnderstanding:
             expansions=tuple(expansions),
             highlight_terms=frozenset(terms.highlight),
             concepts=terms.frozen_concepts(),
+            intent=detect_intent(loose_words),
         )
 
     # ---- pieces ------------------------------------------------------------------------------------------
@@ -299,6 +307,14 @@ class QueryUnderstanding:
                         terms.put(terms.concept(), "loose", (a, b), W_EXPANSION * W_BIGRAM)
                 expansions.append(Expansion("abbreviation", surface, abbreviation))
                 break
+
+
+def detect_intent(loose_words: list[str]) -> str | None:
+    """The intent whose phrase occurs in the query's loose keys, or None."""
+    for intent, phrases in _INTENTS.items():
+        if any(_find(loose_words, phrase) for phrase in phrases):
+            return intent
+    return None
 
 
 def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:

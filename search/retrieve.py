@@ -12,6 +12,7 @@ from indexer.errors import ModelUnavailable
 from indexer.lexical import LexicalIndex, analyze
 from indexer.model import DocumentInfo
 from search import proximity
+from search.doc_match import DocumentMatcher, put_first, signature_passages
 from search.fusion import fuse
 from search.query import ParsedQuery, QueryUnderstanding
 
@@ -64,13 +65,18 @@ class Searcher:
         self._embedder_loaded = False
         self._embedder_error: str | None = None
         self._docs: dict[str, DocumentInfo] | None = None
+        self._doc_matcher: DocumentMatcher | None = None
 
     @classmethod
-    def open(cls, index_dir: Path | str, model: str | None = None) -> "Searcher":
-        """Open the live generation of an index folder (`model`: query-side model name or folder, else the stored one)."""
+    def open(cls, index_dir: Path | str, model: str | None = None, embedder=None) -> "Searcher":
+        """Open the live generation of an index folder.
+
+        model: the query-side model name or folder (default: the one stamped in the index); embedder: an
+        Embedder object instead (tests); either must match the model that built the index.
+        """
         from indexer.store import IndexReader
 
-        reader = IndexReader.open(Path(index_dir), model=model)
+        reader = IndexReader.open(Path(index_dir), model=model, embedder=embedder)
         return cls(reader, reader.lexical())
 
     # ---- public API --------------------------------------------------------------------------------------
@@ -129,13 +135,26 @@ class Searcher:
         n = max(k, CANDIDATES)
         if mode == "lexical":
             rows, scores = self._lexical_search(parsed, n, allowed)
-            return rows[:k], scores[:k]
-        dense = self._dense_search(parsed.text, n, allowed)
-        if mode == "dense":
-            return dense[0][:k], dense[1][:k]
-        lexical = self._lexical_search(parsed, n, allowed)
-        rows, scores = fuse(fusion or self.fusion, lexical, dense)
+        elif mode == "dense":
+            rows, scores = self._dense_search(parsed.text, n, allowed)
+        else:
+            lexical = self._lexical_search(parsed, n, allowed)
+            dense = self._dense_search(parsed.text, n, allowed)
+            rows, scores = fuse(fusion or self.fusion, lexical, dense)
+        if parsed.intent == "signer":
+            rows, scores = self._signature_first(parsed, rows, scores, allowed)
         return rows[:k], scores[:k]
+
+    def _signature_first(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray,
+                         allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """For "who signed …": the signature passages of the documents the question names come first."""
+        with self._lock:
+            if self._doc_matcher is None:
+                self._doc_matcher = DocumentMatcher(list(self.reader.documents()))
+            found = signature_passages(self._doc_matcher, self.reader, parsed)
+        if allowed is not None:
+            found = [(r, s) for r, s in found if allowed[r]]
+        return put_first(rows, scores, found)
 
     def _lexical_search(self, parsed: ParsedQuery, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 candidates re-ranked by term proximity (query words close together in one clause)."""
