@@ -80,10 +80,12 @@ def _collapse_points(sections: list[Section], params: ChunkingParams) -> list[Se
     for index, section in enumerate(sections):
         if index in dropped or section.end - section.start > params.max_chars:
             continue
-        inside = [j for j in range(index + 1, len(sections)) if _inside(sections[j], section)]
-        children = [j for j in inside if sections[j].level == section.level + 1]
+        last = index + 1  # sections are sorted and nested: the sub-items follow their item contiguously
+        while last < len(sections) and sections[last].start < section.end:
+            last += 1
+        children = [j for j in range(index + 1, last) if sections[j].level == section.level + 1]
         if children and all(_is_point(sections[j].path) for j in children):
-            dropped.update(inside)
+            dropped.update(range(index + 1, last))
     return [section for index, section in enumerate(sections) if index not in dropped]
 
 
@@ -106,10 +108,16 @@ def _pieces(text: str, structure: DocumentStructure, params: ChunkingParams) -> 
     trails = _trails(sections)
     pieces: list[_Piece] = []
     ordered = sorted(cuts)
+    open_sections: list[Section] = []  # enclosing sections of the current offset, outermost first
+    following = 0
     for start, end in zip(ordered, ordered[1:]):
+        while following < len(sections) and sections[following].start <= start:
+            open_sections.append(sections[following])
+            following += 1
+        open_sections = [section for section in open_sections if section.end > start]
         if not text[start:end].strip():
             continue
-        owner = _owner(sections, start)
+        owner = max(open_sections, key=lambda section: section.level, default=None)
         if owner is not None:
             heading = trails[id(owner)]
         elif structure.body_end is not None and start >= structure.body_end:
@@ -120,16 +128,6 @@ def _pieces(text: str, structure: DocumentStructure, params: ChunkingParams) -> 
             heading = ()
         pieces.append(_Piece(start, end, owner, heading))
     return pieces
-
-
-def _owner(sections: list[Section], offset: int) -> Section | None:
-    owner = None
-    for section in sections:
-        if section.start > offset:
-            break
-        if section.start <= offset < section.end and (owner is None or section.level >= owner.level):
-            owner = section
-    return owner
 
 
 def _trails(sections: list[Section]) -> dict[int, tuple[str, ...]]:

@@ -28,6 +28,19 @@ _ARABIC_PAREN = re.compile(r"^(?P<label>\d{1,2})\s*\)\s*(?P<rest>\S.*)$")
 _TABLE_ROW = re.compile(r"\d[\d.,]*\s+\d[\d.,]*\s*$")
 _ALPHA = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 
+# Lines that are set in bold but head no section: the enacting formula of a decision or resolution, and the
+# name of the enacting authority printed above the Căn cứ lines.
+_FORMULA = re.compile(r"^(?:QUYẾT\s+ĐỊNH|QUYẾT\s+NGHỊ|NGHỊ\s+QUYẾT|KẾ\s+HOẠCH|CHỈ\s+THỊ|HƯỚNG\s+DẪN|THÔNG\s+TƯ)\s*:?\s*$")
+_AUTHORITY_LINE = re.compile(
+    r"^(?:BAN|[ỦU][YỶ]\s+BAN|UBND|HỘI\s+ĐỒNG|CHỦ\s+TỊCH|BỘ\s+TRƯỞNG|THỦ\s+TƯỚNG|GIÁM\s+ĐỐC|SỞ|BỘ|CHÍNH\s+PHỦ"
+    r"|QUỐC\s+HỘI|TỔNG|CỤC|TRƯỞNG|BAN\s+CHẤP\s+HÀNH|THƯỜNG\s+TRỰC)\s"
+)
+
+# Conventional nesting of numbering styles, outermost first (NĐ 30/2020 Phụ lục I and common practice).
+_RANK = {kind: rank for rank, kind in enumerate((
+    "part", "chapter", "legal_section", "article", "letter", "roman", "arabic", "decimal2", "decimal3", "decimal4",
+    "arabic_paren", "alpha"))}
+
 # Kinds whose items carry no ordinal (their order is not checked).
 _UNORDERED = {"part", "chapter", "legal_section", "article", "heading"}
 
@@ -159,34 +172,59 @@ def parse_outline(lines: list[Line], regions: list[tuple[int, int, str]]) -> lis
 
 
 def _region_outline(lines: list[Line], first: int, last: int, prefix: str) -> list[Section]:
-    items: list[tuple[Line, Marker, list[str], int]] = []  # line, marker, path components, level
+    items: list[tuple[Line, Marker, list[tuple[str, str]], int]] = []  # line, marker, (kind, component)s, level
     frames: list[_Frame] = []
     root = _Frame("root", None, "", "", -1)
+    numbered_seen = False
     for line in lines[first:last]:
         marker = read_marker(line, frames)
         if marker is None:
             continue
-        if marker.kind == "heading-bold":
-            if line.index > first and is_bold_line(lines[line.index - 1].raw):
+        if marker.kind.startswith("heading"):
+            if _FORMULA.match(line.text) or (not numbered_seen and _AUTHORITY_LINE.match(line.text)
+                                                 and is_upper_line(line.text)):
+                continue  # "QUYẾT ĐỊNH:" / "BAN THƯỜNG TRỰC ỦY BAN …" introduce the articles, they head nothing
+            if marker.kind == "heading-bold" and line.index > first and is_bold_line(lines[line.index - 1].raw):
                 continue  # the second line of a bold title printed over several lines
-            marker = _with_bold_continuation(lines, line.index, last, marker)
+            if marker.kind == "heading-bold":
+                marker = _with_bold_continuation(lines, line.index, last, marker)
+        else:
+            numbered_seen = True
         if marker.kind in ("part", "chapter", "legal_section") and marker.heading.count(" ") < 2:
             marker = _with_title_below(lines, line.index, last, marker)
         position = next((i for i in range(len(frames) - 1, -1, -1) if frames[i].kind == marker.kind), None)
         if position is not None:
             if marker.kind not in _UNORDERED and not _next_ok(frames[position].ordinal, marker.label, marker.kind,
-                                                              marker.ordinal):
+                                                              marker.ordinal) and not _repeated_heading(
+                                                                  line, marker, frames[position]):
                 continue
             del frames[position:]
         elif marker.ordinal is not None and marker.ordinal > 2:
             continue  # a "5." with no "1." open is a number starting a sentence, not an item
+        else:
+            _close_deeper(frames, marker.kind)
         if marker.kind.startswith("decimal") and not _decimal_parent_open(marker, frames if position is None else frames[:position]):
             continue
         parent = frames[-1] if frames else root
         component = _component(marker, parent)
         frames.append(_Frame(marker.kind, marker.ordinal, component, marker.label, len(items)))
-        items.append((line, marker, [f.component for f in frames], len(frames)))
+        items.append((line, marker, [(f.kind, f.component) for f in frames], len(frames)))
     return _to_sections(lines, items, first, last, prefix)
+
+
+def _close_deeper(frames: list[_Frame], kind: str) -> None:
+    """"I." after "A. … 1." closes the "1." list: when an enclosing level of higher rank is open, items of a
+    lower conventional rank (A. > I. > 1. > 1.1. > a)) cannot contain the new one."""
+    rank = _RANK.get(kind)
+    if rank is None or not any(_RANK.get(f.kind, 99) < rank for f in frames):
+        return
+    while frames and _RANK.get(frames[-1].kind, -1) > rank:
+        frames.pop()
+
+
+def _repeated_heading(line: Line, marker: Marker, sibling: _Frame) -> bool:
+    """A second "II." printed as a heading (capitals or bold) is the author's numbering slip, still a section."""
+    return marker.ordinal == sibling.ordinal and (is_upper_line(marker.heading) or is_bold_line(line.raw))
 
 
 def _decimal_parent_open(marker: Marker, frames: list[_Frame]) -> bool:
@@ -238,16 +276,19 @@ def _component(marker: Marker, parent: _Frame) -> str:
 
 def _to_sections(lines, items, first: int, last: int, prefix: str) -> list[Section]:
     region_end = lines[last - 1].end if last > first else lines[first].start
+    ends = [region_end] * len(items)
+    open_items: list[int] = []  # items whose end is not known yet, by increasing level
+    for i, (line, _, _, level) in enumerate(items):
+        while open_items and items[open_items[-1]][3] >= level:
+            ends[open_items.pop()] = line.start
+        open_items.append(i)
     sections: list[Section] = []
-    for i, (line, marker, components, level) in enumerate(items):
-        end = region_end
-        for later_line, _, _, later_level in items[i + 1:]:
-            if later_level <= level:
-                end = later_line.start
-                break
-        article = max((k for k, c in enumerate(components) if c.startswith("Đ")), default=None)
-        parts = components[article:] if article is not None else components
+    for (line, marker, components, level), end in zip(items, ends):
+        # Article numbers run through the whole law, so "Đ5.1" needs no chapter in front of it.
+        article = max((k for k, (kind, _) in enumerate(components) if kind == "article"), default=None)
+        parts = [component for _, component in (components[article:] if article is not None else components)]
         path = ".".join(([prefix] if prefix else []) + parts)
+        end = max(end, line.end)
         sections.append(Section(path=path, heading=marker.heading, level=level + (1 if prefix else 0),
-                                start=line.start, end=max(end, line.end), body_start=min(line.end + 1, max(end, line.end))))
+                                start=line.start, end=end, body_start=min(line.end + 1, end)))
     return sections

@@ -8,7 +8,7 @@ from indexer.doclines import Line, is_upper_line
 from indexer.model import SignatureBlock
 
 AUTHORITY = re.compile(r"^(?P<auth>TM\.|KT\.|TL\.|TUQ\.|Q\.|T/M|K/T|T/L|Q/|TM|KT|TL)\s*(?P<rest>\S.*)$")
-_AUTHORITY_ANYWHERE = re.compile(r"(?:^|\s)(?P<auth>TM\.|T/M)\s*(?P<rest>[^\W\d_][^a-zđà-ỹ]*?)\s*$")
+_AUTHORITY_ANYWHERE = re.compile(r"(?:^|\s)(?P<auth>TM\.|T/M)\s*(?P<rest>[^\W\d_][^\d]*?)\s*$")
 # Words that make an upper-case line a signer's position (or the body the signer acts for).
 _POSITION = re.compile(
     r"TRƯỞNG|CHỦ\s+TỊCH|GIÁM\s+ĐỐC|BÍ\s+THƯ|THƯ\s+KÝ|THỦ\s+TƯỚNG|CHÁNH|CHỦ\s+NHIỆM|Y\s+VIÊN"

@@ -6,6 +6,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.chunking import ChunkingParams, chunk_document
 from indexer.model import NormalizedText, PageSpan
@@ -203,3 +205,13 @@ def test_sentences_not_lost_in_any_seed():
             if len(sentence) > 20:
                 assert any(sentence in c.text for c in chunks) or all(
                     part in joined for part in sentence.split("\n\n")), sentence[:60]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(SEEDS), st.integers(0, 20000), st.integers(0, 20000), st.integers(60, 1500))
+def test_any_slice_of_a_seed_chunks_exactly(path, a, b, max_chars):
+    text = path.read_text(encoding="utf-8")
+    norm = normalize_pages([text[min(a, b):max(a, b)]])
+    chunks = chunk_document("s", norm, parse_structure(norm.text), ChunkingParams(max_chars=max_chars, min_chars=20))
+    assert_exact_and_complete(norm, chunks)
+    assert all(len(c.text) <= max_chars for c in chunks)

@@ -363,3 +363,19 @@ def test_parse_structure_never_raises(text):
     for section in s.sections:
         assert 0 <= section.start <= section.body_start <= section.end <= len(text)
     assert 0 <= s.body_start <= len(text)
+
+
+def test_letter_d_stroke_is_not_an_article_and_repeated_heading_kept():
+    text = ("A. Một\n1. Việc.\nB. Hai\nC. Ba\nD. Bốn\nĐ. Năm\n1. Việc năm.\n"
+            "I. MỤC ĐÍCH\n1. Một.\nII. ĐỐI TƯỢNG\n1. Hai.\nII. NỘI DUNG\n1. Ba.\n")
+    paths = [x.path for x in parse_structure(text).sections]
+    assert paths[:7] == ["A", "A.1", "B", "C", "D", "Đ", "Đ.1"]
+    assert paths[7:] == ["Đ.I", "Đ.I.1", "Đ.II", "Đ.II.1", "Đ.II", "Đ.II.1"]  # the source numbers II twice
+
+
+def test_decision_formula_and_authority_line_head_nothing():
+    text = ("QUYẾT ĐỊNH\nVề việc thành lập Tổ công tác\n\n**BAN THƯỜNG TRỰC ỦY BAN MTTQ VIỆT NAM XÃ**\n\n"
+            "Căn cứ Luật số 85/2015/QH13;\n**QUYẾT ĐỊNH:**\n**Điều 1.** Thành lập Tổ.\n**Điều 2.** Hiệu lực.\n")
+    s = parse_structure(text)
+    assert s.doc_type == "Quyết định" and s.title == "Về việc thành lập Tổ công tác"
+    assert [x.path for x in s.sections] == ["Đ1", "Đ2"]
