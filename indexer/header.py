@@ -51,6 +51,7 @@ _PREAMBLE = re.compile(
     r"^(?:Căn\s+cứ|Thực\s+hiện|Thực\s+Kế|Theo\s+đề\s+nghị|Xét\s+đề\s+nghị|Kính\s+gửi"
     r"|Nhằm\s|Để\s|Trên\s+cơ\s+sở|Ngày\s+\d)",
 )
+_AUTHORITY = re.compile(r"^(?:[ỦU][YỶ]\s+BAN|HỘI\s+ĐỒNG|CHỦ\s+TỊCH|BỘ\s+TRƯỞNG|CHÍNH\s+PHỦ|QUỐC\s+HỘI|BAN\s|THỦ\s+TƯỚNG|GIÁM\s+ĐỐC)")
 _OUTLINE_START = re.compile(r"^(?:[IVXL]+\.|\d{1,2}\.|[A-ZĐ]\.|Điều\s+\d|Chương\s+[IVXL\d]|Phần\s+)\s")
 
 
@@ -174,8 +175,10 @@ def _title_lines(lines: list[Line], first: int, rest: str) -> tuple[list[str], i
                 break
             index += 1
             continue
-        if parts and (_PREAMBLE.match(text) or _OUTLINE_START.match(text) or is_upper_line(text)):
+        if parts and (_PREAMBLE.match(text) or _OUTLINE_START.match(text)):
             break
+        if parts and is_upper_line(text) and not (all(is_upper_line(p) for p in parts) and not _AUTHORITY.match(text)):
+            break  # a capitalised line after a sentence-case title is the enacting authority, not more title
         if not parts and (_OUTLINE_START.match(text) or _not_a_title(text)):
             break
         parts.append(text)
@@ -185,7 +188,7 @@ def _title_lines(lines: list[Line], first: int, rest: str) -> tuple[list[str], i
 
 def _not_a_title(text: str) -> bool:
     """The first line after the type name is the trích yếu unless it plainly opens the preamble."""
-    return bool(re.match(r"^(?:Căn\s+cứ|Kính\s+gửi)", text)) or text.endswith((":", ";")) or len(text) > 320
+    return bool(re.match(r"^(?:Căn\s+cứ|Kính\s+gửi)", text)) or text.endswith((":", ";")) or len(text) > 600
 
 
 def _continues_title(text: str) -> bool:

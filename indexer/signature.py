@@ -40,8 +40,18 @@ class FoundRecipients:
     end: int
 
 
+# Military and police ranks printed before a signer's name ("Thượng tướng Lê Huy Vịnh").
+_RANK = re.compile(r"^(?:(?:Đại|Thượng|Trung|Thiếu)\s+(?:tướng|tá|úy|uý)|Đại\s+úy)\s+")
+
+
+def signer_name(text: str) -> str:
+    """The name on a signature line, without a rank in front of it."""
+    return _RANK.sub("", text.strip())
+
+
 def is_person_name(text: str) -> bool:
-    """"Trần Ngọc Căng": 2–6 capitalised alphabetic words, nothing else on the line."""
+    """"Trần Ngọc Căng": 2–6 capitalised alphabetic words, nothing else on the line (a rank may precede it)."""
+    text = signer_name(text)
     words = text.split()
     if not 2 <= len(words) <= 6 or len(text) > 45:
         return False
@@ -119,7 +129,7 @@ def _read_block(texts: list[str], name: str) -> SignatureBlock:
         if not position_parts:  # "TM. ỦY BAN NHÂN DÂN" alone above the name
             position_parts = []
     return SignatureBlock(
-        name=name.strip(),
+        name=signer_name(name),
         authority=authority,
         position=" ".join(position_parts),
         organisation=" ".join(organisation_parts),
