@@ -237,6 +237,12 @@ def test_killed_build_leaves_the_previous_index_answering(point: str, corpus_cop
     report = build_index([corpus_copy], index_dir, model=FakeEmbedder())
     assert _statuses(report)[EDITED] == "updated" and report.documents == 4
     assert [g.name for g in generations(index_dir)] == [live.name, current_generation(index_dir).name]
+    # Vectors computed before the kill (embedding comes after the lexical index, before the flip) were kept in
+    # the embedding cache and are not computed again.
+    if point == "flip":
+        assert report.embedded_chunks == 0
+    else:
+        assert report.embedded_chunks > 0
 
 
 def test_cli_index_and_docs_json(corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -290,3 +296,20 @@ def test_two_folders_keep_their_names_apart(corpus_copy: Path, tmp_path: Path) -
     statuses = _statuses(report)
     assert statuses[f"corpus/{EDITED}"] == "indexed" and statuses[f"khac/{EDITED}"] == "indexed"
     assert report.documents == 6 and len(statuses) == 6
+
+
+def test_switching_models_reembeds_and_the_old_model_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    from indexer.errors import IndexMismatch
+
+    index_dir = tmp_path / "index"
+    first = build_index([corpus_copy], index_dir, model=FakeEmbedder(name="mo-hinh-a"))
+    second = build_index([corpus_copy], index_dir, model=FakeEmbedder(name="mo-hinh-b"))
+    assert set(_statuses(second).values()) == {"unchanged"}
+    assert second.model == "mo-hinh-b" and second.embedded_chunks == first.embedded_chunks > 0
+    with pytest.raises(IndexMismatch, match="mô hình nhúng mo-hinh-b, nhưng đang yêu cầu mô hình mo-hinh-a"):
+        IndexReader.open(index_dir, embedder=FakeEmbedder(name="mo-hinh-a"))
+    lexical = build_index([corpus_copy], index_dir, dense=False)
+    assert lexical.mode == "lexical" and not (current_generation(index_dir) / "dense.faiss").exists()
+    # Back to a model used before: its vectors are still cached.
+    again = build_index([corpus_copy], index_dir, model=FakeEmbedder(name="mo-hinh-b"))
+    assert again.mode == "hybrid" and again.embedded_chunks == 0
