@@ -12,6 +12,7 @@ from search.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE,
 from search.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
+MAX_NEAR = 10  # near matches are a hint, not a second result list
 _RECURRING = {PERIODIC, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
 _FREQUENCY_WORDS = {MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
                     ANNUAL: "hàng năm", PERIODIC: "định kỳ"}
@@ -79,8 +80,9 @@ def ask(searcher, question: str, llm=None) -> Answer:
 def _answer_list(corpus: Corpus, q: Question) -> Answer:
     full: list[tuple[DocumentInfo, _Verdict]] = []
     near: list[tuple[DocumentInfo, _Verdict]] = []
+    candidates = corpus.candidate_documents(q.concepts, NEAR_COVERAGE) if q.concepts else None
     for doc in _ordered(corpus.documents.values()):
-        if not _document_ok(doc, q):
+        if not _document_ok(doc, q) or candidates is not None and doc.doc_id not in candidates:
             continue
         verdict = _judge_plan(corpus, doc, q)
         if verdict.status == "full":
@@ -88,6 +90,7 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
         elif verdict.status == "near":
             near.append((doc, verdict))
     near.sort(key=lambda item: -item[1].score)
+    near = near[:MAX_NEAR]
     plans = [_plan(doc, v.citations) for doc, v in full]
     near_plans = [_plan(doc, v.citations) for doc, v in near]
     return Answer(q.text, _list_sentence(q, full, near), plans, near_plans)
@@ -177,14 +180,16 @@ def _duty_citation(corpus: Corpus, duty: Duty) -> Citation:
 def _judge_passages(corpus: Corpus, doc_id: str, q: Question) -> _Verdict:
     best = None
     for passage in corpus.passages(doc_id):
-        required_ok, share = coverage(q.concepts, passage.words, passage.joined)
-        score = (required_ok and share >= _full_share(q), share)
+        required_ok, share = coverage(q.concepts, passage.words, lambda: passage.sequence)
+        score = (required_ok and share >= _full_share(q), required_ok, share)
         if best is None or score > best[0]:
             best = (score, passage)
     if best is None:
         return _Verdict(None, [])
-    (is_full, share), passage = best
-    status = "full" if is_full else "near" if share >= NEAR_COVERAGE else None
+    # A near match still holds every required concept (codes, acronyms, named agencies): without them the passage
+    # is about something else.
+    (is_full, required_ok, share), passage = best
+    status = "full" if is_full else "near" if required_ok and share >= NEAR_COVERAGE else None
     start, end = best_sentence(passage.text, q.concepts)
     offset = passage.start + start
     citation = Citation(passage.section, corpus.page_at(doc_id, offset), passage.text[start:end])
@@ -232,7 +237,7 @@ def _description(q: Question, via_intermediary: bool) -> str:
 
 def _show_deadline(value: str) -> str:
     if value.startswith("--"):
-        return f"{int(value[2:4])}/{int(value[5:7])} hàng năm"
+        return f"{int(value[5:7])}/{int(value[2:4])} hàng năm"
     year, month, day = value.split("-")
     return f"{int(day)}/{int(month)}/{year}"
 
@@ -240,10 +245,11 @@ def _show_deadline(value: str) -> str:
 def _list_sentence(q: Question, full, near) -> str:
     via = bool(full) and all(v.via_intermediary for _, v in full)
     description = _description(q, via)
+    noun = (q.doc_type or "văn bản").lower()
     if full:
         items = "; ".join(_label_with_sections(doc, v.citations) for doc, v in full)
-        return f"{len(full)} kế hoạch {description}: {items}."
-    sentence = f"Không tìm thấy kế hoạch nào {description}."
+        return f"{len(full)} {noun} {description}: {items}."
+    sentence = f"Không tìm thấy {noun} nào {description}."
     if near:
         sentence += " Gần đúng (chỉ đáp ứng một phần): " + "; ".join(plan_label(doc) for doc, _ in near) + "."
     return sentence
@@ -260,7 +266,7 @@ def plan_label(doc: DocumentInfo) -> str:
     if doc.doc_number and re.search(r"\d", doc.doc_number):
         name = doc.doc_number
     elif doc.title:
-        name = f"kế hoạch “{doc.title}”"
+        name = f"{(doc.doc_type or 'văn bản').lower()} “{doc.title}”"
     else:
         name = doc.source
     details = [x for x in (doc.place, show_date(doc.date)) if x]
@@ -272,7 +278,7 @@ def plan_label_for(plan: PlanAnswer) -> str:
     if plan.doc_number and re.search(r"\d", plan.doc_number):
         name = plan.doc_number
     else:
-        name = f"kế hoạch “{plan.title}”" if plan.title else plan.source
+        name = f"“{plan.title}”" if plan.title else plan.source
     when = show_date(plan.date)
     return f"{name} ({when})" if when else name
 

@@ -1,13 +1,17 @@
 """Evidence for answers: the index's documents, duties and passages, and how well a passage covers a question."""
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+
+import numpy as np
 
 from indexer.duties import sentence_spans
+from indexer.lexical import LexicalQuery, QueryTerm
 from indexer.model import DocumentInfo, Duty, NormalizedText
 from indexer.vntext import key_loose
 from search.questions import Concept
@@ -17,6 +21,7 @@ ENGLISH_FULL_COVERAGE = 0.6  # the same for English questions, whose concepts ar
 NEAR_COVERAGE = 0.5  # below this a plan is not even a near match
 
 _WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -31,41 +36,65 @@ class Passage:
     text: str
 
     @cached_property
-    def words(self) -> frozenset[str]:
-        return frozenset(_WORD.findall(key_loose(self.heading + " " + self.text)))
+    def sequence(self) -> tuple[str, ...]:
+        return words_of(self.heading + " " + self.text)
 
     @cached_property
+    def words(self) -> frozenset[str]:
+        return word_set(self.heading + " " + self.text)
+
+    @property
     def joined(self) -> str:
-        return " " + " ".join(_WORD.findall(key_loose(self.heading + " " + self.text))) + " "
+        return " " + " ".join(self.sequence) + " "
 
 
-def words_of(text: str) -> list[str]:
-    """Loose-key words of a text (what concepts are compared with)."""
-    return _WORD.findall(key_loose(text))
+@lru_cache(maxsize=500_000)
+def _loose_words(token: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(key_loose(token)))
 
 
-def concept_in(concept: Concept, words: frozenset[str], joined: str) -> bool:
+def words_of(text: str) -> tuple[str, ...]:
+    """Loose-key words of a text (what concepts are compared with); keys are computed once per distinct token."""
+    out: list[str] = []
+    for token in _TOKEN.findall(text):
+        out.extend(_loose_words(token))
+    return tuple(out)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The distinct loose-key words of a text (faster than words_of when order does not matter)."""
+    out: set[str] = set()
+    for token in set(_TOKEN.findall(text)):
+        out.update(_loose_words(token))
+    return frozenset(out)
+
+
+def concept_in(concept: Concept, words: frozenset[str], sequence) -> bool:
     for alternative in concept.alternatives:
         parts = _WORD.findall(alternative)
-        if len(parts) == 1 and parts[0] in words:
+        if not parts or any(p not in words for p in parts):
+            continue
+        if len(parts) == 1:
             return True
-        if len(parts) > 1 and " " + " ".join(parts) + " " in joined:
+        # A phrase: its words are all there, now check that they are adjacent (the sequence is built only now).
+        words_in_order = sequence() if callable(sequence) else sequence
+        if " " + " ".join(parts) + " " in " " + " ".join(words_in_order) + " ":
             return True
     return False
 
 
-def coverage(concepts: tuple[Concept, ...], words: frozenset[str], joined: str) -> tuple[bool, float]:
-    """(every required concept present, share of all concepts present)."""
+def coverage(concepts: tuple[Concept, ...], words: frozenset[str], sequence) -> tuple[bool, float]:
+    """(every required concept present, share of all concepts present); `sequence` may be a function."""
     if not concepts:
         return True, 1.0
-    present = [concept_in(c, words, joined) for c in concepts]
+    present = [concept_in(c, words, sequence) for c in concepts]
     required_ok = all(p for c, p in zip(concepts, present) if c.required)
     return required_ok, sum(present) / len(present)
 
 
 def text_coverage(concepts: tuple[Concept, ...], text: str) -> tuple[bool, float]:
-    words = _WORD.findall(key_loose(text))
-    return coverage(concepts, frozenset(words), " " + " ".join(words) + " ")
+    sequence = words_of(text)
+    return coverage(concepts, frozenset(sequence), sequence)
 
 
 def best_sentence(text: str, concepts: tuple[Concept, ...]) -> tuple[int, int]:
@@ -110,6 +139,50 @@ class Corpus:
         for doc in self.documents.values():
             names.update(part.strip() for part in (doc.issuer or "").split(";"))
         return tuple(sorted(n for n in names if len(n) > 3))
+
+    def candidate_documents(self, concepts: tuple[Concept, ...], min_share: float) -> set[str] | None:
+        """Documents that may hold a passage with every required concept and at least `min_share` of all concepts.
+
+        Read off the lexical index's postings, so that a list question does not have to read every passage:
+        with required concepts, the documents holding all of them; otherwise the documents holding one of the
+        n - ceil(min_share * n) + 1 rarest concepts (a passage missing all of those cannot reach the share).
+        None when the index cannot tell (then every document is a candidate).
+        """
+        lexical = self._reader.lexical()
+        if not concepts or "loose" not in lexical.params.unigram_layers:
+            return None
+        postings = [self._concept_rows(lexical, c) for c in concepts]
+        required = [rows for c, rows in zip(concepts, postings) if c.required]
+        if required:
+            docs = None
+            for rows in required:
+                found = self._documents_of(rows)
+                docs = found if docs is None else docs & found
+            return docs
+        keep = len(concepts) - math.ceil(min_share * len(concepts)) + 1
+        rarest = sorted(postings, key=len)[:max(keep, 1)]
+        return self._documents_of(np.unique(np.concatenate(rarest))) if rarest else set()
+
+    @staticmethod
+    def _concept_rows(lexical, concept: Concept) -> np.ndarray:
+        """Rows holding every word of at least one of the concept's alternatives."""
+        found = []
+        for alternative in concept.alternatives:
+            rows = None
+            for word in _WORD.findall(alternative):
+                cols, _ = lexical.columns(LexicalQuery((QueryTerm("loose", (word,)),)))
+                posting = (np.asarray(lexical.rows[int(lexical.indptr[cols[0]]):int(lexical.indptr[cols[0] + 1])])
+                           if cols.size else np.empty(0, dtype=np.int64))
+                rows = posting if rows is None else np.intersect1d(rows, posting)
+            if rows is not None:
+                found.append(rows)
+        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+    def _documents_of(self, rows: np.ndarray) -> set[str]:
+        if rows.size == 0:
+            return set()
+        with self._lock:
+            return {chunk.doc_id for chunk in self._reader.chunk_rows([int(r) for r in rows])}
 
     def passages(self, doc_id: str) -> list[Passage]:
         with self._lock:
