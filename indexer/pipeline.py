@@ -6,10 +6,13 @@ from pathlib import Path
 
 from indexer.chunking import ChunkingParams, chunk_document
 from indexer.duties import extract_duties
-from indexer.model import Document
+from indexer.model import Document, NormalizedText
 from indexer.readers import read_file
 from indexer.structure import parse_structure
 from indexer.vntext import normalize_pages
+
+
+PAGED_FORMATS = frozenset({"pdf"})
 
 
 def content_id(text: str) -> str:
@@ -37,6 +40,9 @@ def process_file(
     """Read and analyse one file. Raises ReadError (with a Vietnamese reason) when it cannot be read."""
     raw = read_file(Path(path), max_bytes=max_bytes)
     norm = normalize_pages(raw.pages, ocr_pages=raw.ocr_pages)
+    if raw.format not in PAGED_FORMATS:
+        # A .txt or .docx has no printed pages: citations must not claim "trang 1".
+        norm = NormalizedText(norm.text, [])
     doc_id = content_id(norm.text)
     structure = parse_structure(norm.text)
     chunks = chunk_document(doc_id, norm, structure, params or ChunkingParams())
