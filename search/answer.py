@@ -215,14 +215,16 @@ def _unique(citations: list[Citation]) -> list[Citation]:
 
 def _description(q: Question, via_intermediary: bool) -> str:
     words = []
-    if q.has_duty_constraints or q.action:
-        words.append(f"yêu cầu {q.action or 'báo cáo'}")
+    if q.action:
+        words.append(f"yêu cầu {q.action}")
+    elif q.has_duty_constraints:
+        words.append("giao nhiệm vụ")
     if q.frequency:
         words.append(_FREQUENCY_WORDS[q.frequency])
     if q.recipient:
         words.append(f"{'qua' if via_intermediary else 'về'} {q.recipient}")
     if q.deadline:
-        words.append(f"có thời hạn {_show_deadline(q.deadline)}")
+        words.append(f"có thời hạn trước ngày {_show_deadline(q.deadline)}")
     elif q.asks_deadline:
         words.append("có thời hạn")
     topic = [c.label for c in q.concepts]
