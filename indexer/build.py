@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -19,7 +18,7 @@ from indexer.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint,
 from indexer.model import BuildReport, Document, FileOutcome
 from indexer.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
-from indexer.store import DB_FILE, DENSE_FILE, LEXICAL_DIR
+from indexer.store import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
 from indexer.store_write import StoreWriter, compatible_database, duplicate_reason
 
 _EMBED_GROUP = 256  # passages per cache commit: a killed build loses at most this much embedding work
@@ -52,8 +51,7 @@ def _current_settings() -> tuple[dict, dict]:
 
 
 def _stored_files(db_path: Path) -> dict[str, dict]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+    conn = connect_read_only(db_path)
     try:
         rows = conn.execute("SELECT source, size, mtime_ns, sha256, doc_id, role, reason, encoding, format FROM files")
         return {r["source"]: dict(r) for r in rows}

@@ -76,9 +76,14 @@ class ChunkRow:
     text: str
 
 
+def read_only_uri(db_path: Path) -> str:
+    # as_uri() percent-encodes, so folder names with "?", "#" or "%" stay one path.
+    return Path(db_path).resolve().as_uri() + "?mode=ro"
+
+
 def connect_read_only(db_path: Path) -> sqlite3.Connection:
-    # Generations never change after CURRENT points at them, so readers need no locks or journal.
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+    """Generations never change after CURRENT points at them, so readers open them read-only."""
+    conn = sqlite3.connect(read_only_uri(db_path), uri=True, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
 

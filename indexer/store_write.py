@@ -8,7 +8,7 @@ from pathlib import Path
 
 from indexer.embed_cache import text_hash
 from indexer.model import Document
-from indexer.store import CHUNKS_DDL, CHUNKS_INDEX, DUTY_FIELDS, SCHEMA
+from indexer.store import CHUNKS_DDL, CHUNKS_INDEX, DUTY_FIELDS, SCHEMA, connect_read_only
 from indexer.manifest import FORMAT_VERSION
 
 _DOC_TABLES = ("chunks", "sections", "doc_references", "duties")
@@ -25,7 +25,7 @@ def compatible_database(db_path: Path) -> bool:
     if not Path(db_path).is_file():
         return False
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = connect_read_only(db_path)
         try:
             stored = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         finally:

@@ -99,7 +99,7 @@ def test_documents_carry_metadata(reader: IndexReader, corpus_dir: Path) -> None
     assert reader.document(plan.doc_id) == plan
     assert reader.document("0000000000000000") is None
     assert [c.doc_id for c in reader.document_chunks(plan.doc_id)] == [plan.doc_id] * plan.n_chunks
-    assert reader.sections(plan.doc_id) and reader.pages(plan.doc_id)[0].number == 1
+    assert reader.sections(plan.doc_id)
 
 
 def test_duties_round_trip(reader: IndexReader, corpus_dir: Path) -> None:
@@ -157,3 +157,30 @@ def test_row_filter_rejects_bad_input(reader: IndexReader) -> None:
 def test_lexical_index_has_no_dense_parts(reader: IndexReader) -> None:
     assert reader.mode == "lexical"
     assert reader.dense_index() is None and reader.embedder() is None
+
+
+def test_index_folder_name_with_uri_characters(corpus_dir: Path, tmp_path: Path) -> None:
+    from indexer.build import build_index
+
+    index_dir = tmp_path / "chỉ mục #1 ?x=%20"
+    build_index([corpus_dir / "004_ca09a627ff227fa6.txt"], index_dir, dense=False)
+    assert build_index([corpus_dir / "004_ca09a627ff227fa6.txt"], index_dir, dense=False).files[0].status == "unchanged"
+    reader = IndexReader.open(index_dir)
+    assert [d.source for d in reader.documents()] == ["004_ca09a627ff227fa6.txt"]
+
+
+SHARED_PDF = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ninhbinh-pdfs" / "963.pdf"
+
+
+def test_pdf_pages_round_trip(tmp_path: Path) -> None:
+    from indexer.build import build_index
+
+    index_dir = tmp_path / "index"
+    build_index([SHARED_PDF], index_dir, dense=False)
+    expected = process_file(SHARED_PDF, SHARED_PDF.parent)
+    reader = IndexReader.open(index_dir)
+    (doc,) = reader.documents()
+    assert doc.source == "963.pdf" and reader.pages(doc.doc_id) == expected.pages and len(expected.pages) == 2
+    chunks = reader.document_chunks(doc.doc_id)
+    assert [(c.page_start, c.page_end) for c in chunks] == [(c.page_start, c.page_end) for c in expected.chunks]
+    assert chunks[-1].page_end == 2
