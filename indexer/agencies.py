@@ -6,14 +6,14 @@ import re
 _UY = r"(?:Ủy|Uỷ|ủy|uỷ)"
 # Heads that name an agency by themselves.
 _FULL_HEADS = [
-    rf"(?:Ủy|Uỷ)\s+ban\s+[Nn]hân\s+dân", r"UBND", r"HĐND", r"Hội\s+đồng\s+[Nn]hân\s+dân", r"Văn\s+phòng",
+    r"(?:Ủy|Uỷ)\s+ban\s+[Nn]hân\s+dân", r"UBND", r"HĐND", r"Hội\s+đồng\s+[Nn]hân\s+dân", r"Văn\s+phòng",
     r"Thanh\s+tra", r"Chủ\s+tịch", r"Thường\s+trực", rf"Tỉnh\s+{_UY}", rf"Huyện\s+{_UY}", rf"Thành\s+{_UY}",
     rf"Đảng\s+{_UY}", r"Mặt\s+trận", r"Chi\s+cục", r"Trung\s+tâm", r"Công\s+an", r"Kho\s+bạc", r"Thủ\s+trưởng",
     r"Bộ\s+phận", r"Giám\s+đốc", r"[Ll]ãnh\s+đạo", r"cấp\s+(?:có\s+)?thẩm\s+quyền", r"Chính\s+phủ", r"Thủ\s+tướng",
     r"Tỉnh\s+đoàn", r"Liên\s+đoàn", r"Kiểm\s+toán", r"VPUB", r"BQL",
 ]
 # Heads that need a name after them ("Sở Nội vụ", not "Sở" alone; "Ban hành" is not an agency).
-_NAMED_HEADS = [rf"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"Cục", r"Báo(?!\s+cáo)", r"Đài",
+_NAMED_HEADS = [r"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"Cục", r"Báo(?!\s+cáo)", r"Đài",
                 r"Hội(?!\s+nghị)", r"Đoàn", r"Viện", r"Tòa", r"Trưởng"]
 _HEAD = re.compile(r"(?P<full>" + "|".join(_FULL_HEADS) + r")\b|(?P<named>" + "|".join(_NAMED_HEADS) + r")\b")
 _TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.()\[\]“”\"'*/]+)")
@@ -101,3 +101,18 @@ def looks_like_agency(phrase: str) -> bool:
     span = agency_at(phrase, 0)
     # The name must be the whole phrase: "Chính phủ có trách nhiệm sau đây" is a sentence about an agency.
     return span is not None and span[1] >= len(phrase)
+
+
+# Markdown emphasis is blanked in a same-length view so offsets stay valid for the original text.
+_EMPHASIS = re.compile(r"[*_]")
+
+
+def view_of(text: str) -> str:
+    """The text with markdown emphasis blanked (same length), for pattern matching."""
+    return _EMPHASIS.sub(" ", text)
+
+
+def clean_phrase(phrase: str) -> str:
+    """A phrase cut from the text, emphasis marks and edge punctuation removed, spaces collapsed."""
+    phrase = re.sub(r"\s+", " ", view_of(phrase)).strip(" ,;:.-–")
+    return re.sub(r"(?:\s+(?:các|của|và|những|với))+$", "", phrase)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.agencies import agency_at, find_agencies, looks_like_agency
+from indexer.actors import sentence_actor
+from indexer.agencies import clean_phrase, find_agencies, view_of
 from indexer.deadlines import ANNUAL, ONCE, PERIODIC, DeadlineMention, FrequencyMention, find_deadlines, find_frequencies
 from indexer.model import DocumentStructure, Duty, NormalizedText, Section
 
@@ -41,31 +42,17 @@ _ACTION_RANK = {name: rank for rank, (name, _) in enumerate(ACTIONS)}
 # Actions that make a duty even without a frequency or deadline, provided a recipient is named.
 _SENDING = {"báo cáo", "gửi", "nộp", "trực báo"}
 
-# Markdown emphasis is blanked in a same-length view so offsets stay valid for the original text.
-_EMPHASIS = re.compile(r"[*_]")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])[ \t]+")
 _CLAUSE_SEP = re.compile(r",\s|;\s|\s+và\s+")
 _RECIPIENT_MARK = re.compile(
     r"(?:\bbáo\s+cáo|\bb/c|\bgửi(?:\s+(?:về|đến|lên|tới|cho))?|\bnộp(?:\s+(?:về|cho))?|\btrình|\bvề|\bđến|\blên|\btới)"
     r"\s*\(?\s*$", re.I)
 _INTERMEDIARY_MARK = re.compile(r"\b(?:thông\s+)?qua\s*$", re.I)
-_OUTLINE_MARKER = re.compile(r"[\s*#\-–+•]*(?:(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)/]\s*)?[\s*]*")
-_RESPONSIBLE = re.compile(r"\s+(?:có|chịu)\s+trách\s+nhiệm\b", re.I)
-_PERSON_HEAD = re.compile(r"(?:Thủ\s+trưởng|Chủ\s+tịch|Giám\s+đốc|Trưởng|Các|Những|Cơ\s+quan)\b", re.I)
-_GROUP_ACTOR = re.compile(
-    r"(?:Các|Những)\s+(?:phòng|sở|cơ\s+quan|đơn\s+vị|ban|ngành|địa\s+phương|xã|huyện|chủ\s+thể)[^.;:]{0,80}?"
-    r"(?=\s+(?:chủ\s+động|có\s+trách\s+nhiệm|thực\s+hiện|triển\s+khai|tập\s+trung|căn\s+cứ|báo\s+cáo|gửi|đăng\s+ký|"
-    r"định\s+kỳ|h[àằ]ng|tổ\s+chức|xây\s+dựng|phối\s+hợp|chủ\s+trì|kịp\s+thời))")
-_SUBJECT_FOLLOW = re.compile(
-    r"\s*(?::|chủ\s+trì|phối\s+hợp|có\s+trách\s+nhiệm|chịu\s+trách\s+nhiệm|tham\s+mưu|thực\s+hiện|triển\s+khai|"
-    r"báo\s+cáo|gửi|đăng\s+ký|tổ\s+chức|xây\s+dựng|tập\s+trung|căn\s+cứ|chỉ\s+đạo|theo\s+dõi|làm|định\s+kỳ|h[àằ]ng|"
-    r"kiểm\s+tra|rà\s+soát|chủ\s+động|hướng\s+dẫn)\b", re.I)
 _OBJECT_STOP = re.compile(
     r"\s*\(|[,;:.]|(?<!\S)(?:để|theo|về|trước|và|gửi|nộp|báo\s+cáo|xem\s+xét|tổng\s+hợp|chỉ\s+đạo|định\s+kỳ)(?=\s|$)",
     re.I)
 _MARKER_WORDS = re.compile(r"(?:[\s()]|\b(?:thông\s+qua|qua|về|đến|cho|lên|tới)\b)*", re.I)
 _MAX_OBJECT_WORDS = 15
-_MAX_ACTOR_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -91,11 +78,6 @@ class _Clause:
     deadline: DeadlineMention | None
     action: tuple[str, int, int] | None = None  # (name, start, end) of the clause's own action
     first_action: int | None = None
-
-
-def view_of(text: str) -> str:
-    """The text with markdown emphasis blanked (same length), for pattern matching."""
-    return _EMPHASIS.sub(" ", text)
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -310,61 +292,6 @@ def _deepest_section(sections: list[Section], offset: int) -> Section | None:
     return max(containing, key=lambda s: (s.level, s.start)) if containing else None
 
 
-def _ancestors(sections: list[Section], offset: int) -> list[Section]:
-    containing = [s for s in sections if s.start <= offset < s.end]
-    return sorted(containing, key=lambda s: (s.level, s.start), reverse=True)
-
-
-def _actor(text: str, view: str, start: int, end: int, sections: list[Section]) -> str | None:
-    """The subject: an agency opening the sentence, "X có trách nhiệm", or the nearest agency heading above."""
-    actor = _find_actor(text, view, start, end, sections)
-    # A long phrase is a misread clause, not a subject: say nothing rather than something wrong.
-    return actor if actor and len(actor.split()) <= _MAX_ACTOR_WORDS else None
-
-
-def _find_actor(text: str, view: str, start: int, end: int, sections: list[Section]) -> str | None:
-    opening = _OUTLINE_MARKER.match(view, start).end()
-    span = agency_at(view, opening)
-    if span is not None and _SUBJECT_FOLLOW.match(view, span[1]):
-        return _clean(text[span[0]:span[1]])
-    group = _GROUP_ACTOR.match(view, opening, end)
-    if group:
-        return _clean(text[group.start():group.end()])
-    who = _responsible(view[opening:end])
-    if who:
-        return who
-    for section in _ancestors(sections, start):
-        # The heading line as written: Section.heading may be shortened for display.
-        line = view[section.start:section.body_start] if section.body_start > section.start else section.heading
-        heading = view_of(line.strip())
-        heading = heading[_OUTLINE_MARKER.match(heading).end():]
-        named = heading.split(":")[0]
-        if looks_like_agency(named) or _PERSON_HEAD.match(named) and len(named.split()) <= 10:
-            return _clean(named)
-        group = _GROUP_ACTOR.match(heading)
-        who = _clean(group.group()) if group else _responsible(heading)
-        if who:
-            return who
-    return None
-
-
-def _responsible(phrase: str) -> str | None:
-    """"Thủ trưởng các Sở, ban, ngành …" in "…, Thủ trưởng các Sở, ban, ngành … có trách nhiệm"."""
-    match = _RESPONSIBLE.search(phrase)
-    if match is None:
-        return None
-    starts = [0] + [m.end() for m in re.finditer(r"[,;:]\s*", phrase[:match.start()])]
-    for candidate in starts:
-        if agency_at(phrase, candidate) or _PERSON_HEAD.match(phrase, candidate):
-            return _clean(phrase[candidate:match.start()]) or None
-    return None
-
-
-def _clean(phrase: str) -> str:
-    phrase = re.sub(r"\s+", " ", view_of(phrase)).strip(" ,;:.-–")
-    return re.sub(r"(?:\s+(?:các|của|và|những|với))+$", "", phrase)
-
-
 def extract_duties(doc_id: str, norm: NormalizedText, structure: DocumentStructure) -> list[Duty]:
     """All duties in the body of a document, in text order; sentence == norm.text[start:end]."""
     text = norm.text
@@ -376,7 +303,7 @@ def extract_duties(doc_id: str, norm: NormalizedText, structure: DocumentStructu
         if not found:
             continue
         section = _deepest_section(structure.sections, start)
-        actor = _actor(text, view, start, end, structure.sections)
+        actor = sentence_actor(text, view, start, end, structure.sections)
         for clause in found:
             duties.append(_to_duty(doc_id, norm, start, end, section, actor, clause))
     return duties
@@ -385,7 +312,7 @@ def extract_duties(doc_id: str, norm: NormalizedText, structure: DocumentStructu
 def _span_text(text: str, base: int, span: tuple[int, int] | None) -> str | None:
     if span is None:
         return None
-    return _clean(text[base + span[0]:base + span[1]]) or None
+    return clean_phrase(text[base + span[0]:base + span[1]]) or None
 
 
 def _to_duty(doc_id: str, norm: NormalizedText, start: int, end: int, section: Section | None,
