@@ -14,12 +14,13 @@ from indexer.errors import IndexMismatch, IndexMissing
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
-# Modules whose code decides what a document becomes (text, structure, chunks, duties). A change in any of them
-# makes the next build reprocess every file; store/search-side modules are left out on purpose.
-_PIPELINE_MODULES = (
-    "pipeline", "model", "readers", "vntext", "legacy", "legacy_tables", "structure", "doclines", "references",
-    "chunking", "duties",
-)
+# Modules that only store, embed or search what the pipeline produced. Every other indexer module (readers,
+# normalisation, structure, chunking, duties and whatever they grow into) decides what a document becomes, so a
+# change in any of them makes the next build reprocess every file (cached embeddings are reused).
+_STORE_SIDE_MODULES = frozenset({
+    "__init__", "ann", "build", "embed", "embed_cache", "errors", "filters", "generations", "lexical", "manifest",
+    "scan", "settings", "store", "store_write",
+})
 _LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "tokenizers")
 
 
@@ -27,15 +28,13 @@ def pipeline_fingerprint() -> str:
     """Hash of the pipeline modules' source and data files: "the code that produced the stored chunks"."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in _PIPELINE_MODULES:
-        path = here / f"{name}.py"
-        if path.is_file():
-            digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
+    for path in sorted(here.glob("*.py")):
+        if path.stem not in _STORE_SIDE_MODULES:
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     data_dir = here / "data"
     if data_dir.is_dir():
-        for path in sorted(data_dir.iterdir()):
-            if path.is_file():
-                digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+        for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(data_dir).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -313,3 +313,17 @@ def test_switching_models_reembeds_and_the_old_model_is_refused(corpus_copy: Pat
     # Back to a model used before: its vectors are still cached.
     again = build_index([corpus_copy], index_dir, model=FakeEmbedder(name="mo-hinh-b"))
     assert again.mode == "hybrid" and again.embedded_chunks == 0
+
+
+def test_pipeline_code_change_reprocesses_every_file_without_reembedding(
+        corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexer.build
+
+    index_dir = tmp_path / "index"
+    build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    monkeypatch.setattr(indexer.build, "pipeline_fingerprint", lambda: "khac-phien-ban")
+    report = build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    assert set(_statuses(report).values()) == {"updated"} and report.documents == 5
+    assert report.embedded_chunks == 0
+    assert json.loads((current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))["pipeline"] \
+        == "khac-phien-ban"
