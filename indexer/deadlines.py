@@ -21,7 +21,7 @@ _PER_TIME = r"(?:\s*/\s*lần|\s+(?:một|1|01)\s+lần)?"
 _FREQUENCY_PATTERNS = [
     re.compile(rf"(?:{_DINH_KY}\s+)?{_HANG}\s+(?P<unit>ngày|tuần|tháng|quý|năm)\b", re.I),
     re.compile(rf"{_DINH_KY}\s+(?:(?P<n>0?\d{{1,2}})\s+)?(?P<unit>tháng|năm|quý){_PER_TIME}", re.I),
-    re.compile(r"(?<![\d/.])(?P<n>0?\d{{1,2}})\s+(?P<unit>tháng)\s*/\s*lần", re.I),
+    re.compile(r"(?<![\d/.])(?P<n>0?\d{1,2})\s+(?P<unit>tháng)\s*/\s*lần", re.I),
     # "báo cáo 6 tháng", "sơ kết 6 tháng": a report named by its period.
     re.compile(r"(?<=báo cáo )(?P<n>0?\d{1,2})\s+(?P<unit>tháng)\b|(?<=sơ kết )(?P<n2>0?\d{1,2})\s+(?P<unit2>tháng)\b",
                re.I),

@@ -102,6 +102,9 @@ def test_grammar_dates_and_frequencies():
     [monthly] = find_deadlines("gửi báo cáo trước ngày 20 hằng tháng")
     assert (monthly.frequency, monthly.date) == ("monthly", None)
     assert find_deadlines("trước ngày 31/2/2020") == []
+    text = "gửi báo cáo 6 tháng/lần; định kỳ 3 tháng/lần họp"
+    assert [(text[f.start:f.end], f.frequency) for f in find_frequencies(text)] == [
+        ("6 tháng/lần", "semiannual"), ("định kỳ 3 tháng/lần", "quarterly")]
 
 
 def test_sentence_splitting_keeps_exact_offsets():
