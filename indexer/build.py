@@ -308,7 +308,7 @@ class _Build:
         try:
             missing = cache.missing(name, prefix, hashes, dim)
             if missing:
-                texts = dict(zip(hashes, writer.chunk_texts()))
+                texts = writer.texts_for_hashes(missing)
                 with tqdm(total=len(missing), desc="Nhúng đoạn văn", unit="đoạn", disable=not self.progress,
                           leave=False) as bar:
                     for start in range(0, len(missing), _EMBED_GROUP):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict
+from collections.abc import Sequence as SequenceABC
 from pathlib import Path
+from typing import Sequence
 
 from indexer.embed_cache import text_hash
 from indexer.model import Document
@@ -169,8 +171,18 @@ class StoreWriter:
         n_chunks = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return int(n_docs), int(n_chunks)
 
-    def chunk_texts(self) -> list[str]:
-        return [r[0] for r in self.conn.execute('SELECT text FROM chunks ORDER BY "row"')]
+    def chunk_texts(self) -> "ChunkTexts":
+        """Chunk texts in row order, read from SQLite slice by slice (the archive's text need not fit in memory)."""
+        return ChunkTexts(self.conn)
+
+    def texts_for_hashes(self, hashes: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(hashes), 500):
+            part = list(hashes[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for key, text in self.conn.execute(f"SELECT text_hash, text FROM chunks WHERE text_hash IN ({marks})", part):
+                found[key] = text
+        return found
 
     def chunk_hashes(self) -> list[str]:
         return [r[0] for r in self.conn.execute('SELECT text_hash FROM chunks ORDER BY "row"')]
@@ -182,6 +194,31 @@ class StoreWriter:
         if pages and free * 4 > pages:
             self.conn.commit()
             self.conn.execute("VACUUM")
+
+
+class ChunkTexts(SequenceABC):
+    """A read-only sequence view of the chunk texts by row, for LexicalIndex.build."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.n = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.n)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            rows = self.conn.execute('SELECT text FROM chunks WHERE "row" >= ? AND "row" < ? ORDER BY "row"',
+                                     (start, stop))
+            return [r[0] for r in rows]
+        if index < 0:
+            index += self.n
+        if not 0 <= index < self.n:
+            raise IndexError(index)
+        return self.conn.execute('SELECT text FROM chunks WHERE "row" = ?', (index,)).fetchone()[0]
 
 
 def duplicate_reason(primary_source: str) -> str:
