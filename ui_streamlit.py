@@ -92,7 +92,8 @@ def rebuild(label: str):
 
 
 def outcome_table(rows: list[tuple[str, str]]) -> None:
-    st.dataframe([{"Tệp": name, "Kết quả": message} for name, message in rows], hide_index=True)
+    # st.table is plain HTML (readable by screen readers and browser tests); few rows, no need for a grid.
+    st.table([{"Tệp": name, "Kết quả": message} for name, message in rows], hide_index=True)
 
 
 def open_reader(doc_id: str, section: str = "", passage: str = "", page: int | None = None) -> None:
@@ -294,10 +295,13 @@ def tab_similar() -> None:
         st.markdown("##### Văn bản giống nhất")
         for item in [s for s in finder.similar_plans(query, k=10) if doc_ok(s.info)][:5]:
             with st.container(border=True):
-                plan_header(item.info, item.info.doc_number, item.info.title, item.info.issuer, item.info.date,
-                            item.info.source)
-                st.caption(f"Độ tương đồng: {item.score:.2f}")
-                st.button("Đọc toàn văn", key=f"sim-{item.info.doc_id}", on_click=open_reader, args=(item.info.doc_id,))
+                text_col, score_col, button_col = st.columns([8, 1, 2], vertical_alignment="center")
+                with text_col:
+                    plan_header(item.info, item.info.doc_number, item.info.title, item.info.issuer, item.info.date,
+                                item.info.source)
+                score_col.caption(f"tương đồng {item.score:.2f}")
+                button_col.button("Đọc toàn văn", key=f"sim-{item.info.doc_id}", on_click=open_reader,
+                                  args=(item.info.doc_id,))
         st.markdown("##### Cùng mục ở các kế hoạch khác")
         for match in finder.matching_sections(query, per_kind=2):
             st.markdown(f"**{match.kind}**")
@@ -308,7 +312,8 @@ def tab_similar() -> None:
                     html(f'<div class="tracuu-section">{ui.escape_text(match.own.text)}</div>')
             for column, (section, info, score) in zip(columns[1:], match.matches):
                 with column:
-                    st.caption(f"{ui.plan_title(info.doc_number, None, info.source)} · mục {section.section} · {score:.2f}")
+                    st.caption(f"{ui.shorten(ui.plan_title(info.doc_number, info.title, info.source), 70)} · "
+                               f"mục {section.section} · {score:.2f}")
                     html(f'<div class="tracuu-section">{ui.escape_text(section.text)}</div>')
                     st.button("Đọc toàn văn", key=f"sec-{match.kind}-{section.doc_id}-{section.section}",
                               on_click=open_reader, args=(section.doc_id, section.section, "", section.page))
@@ -320,7 +325,7 @@ def tab_duties() -> None:
     col1, col2, col3 = st.columns(3)
     recipient = col1.text_input("Gửi đến / qua cơ quan", key="duty_to", placeholder="ví dụ: Sở Nội vụ").strip()
     frequencies = col2.multiselect("Tần suất", list(ui.FREQUENCY_LABELS), format_func=ui.frequency_label,
-                                   key="duty_freq")
+                                   key="duty_freq", placeholder=ALL)
     duty_years = sorted({docs_by_id[d.doc_id].year for d in reader.duties()
                          if d.doc_id in docs_by_id and docs_by_id[d.doc_id].year})
     duty_year = col3.selectbox("Năm của kế hoạch", [ALL, *duty_years], key="duty_year")

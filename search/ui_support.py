@@ -324,8 +324,8 @@ def rows_to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | N
     return buffer.getvalue().encode("utf-8-sig")
 
 
-DUTY_COLUMNS = ("Số ký hiệu", "Văn bản", "Năm", "Mục", "Trang", "Người thực hiện", "Việc", "Gửi đến", "Qua",
-                "Tần suất", "Thời hạn", "Trích dẫn")
+DUTY_COLUMNS = ("Kế hoạch", "Mục", "Việc", "Gửi đến", "Qua", "Tần suất", "Thời hạn", "Người thực hiện", "Năm",
+                "Trang", "Trích dẫn", "Số ký hiệu", "Trích yếu")
 
 
 def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list[dict[str, object]]:
@@ -333,19 +333,23 @@ def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list
     rows = []
     for duty in duties:
         doc = documents.get(duty.doc_id)
+        source = doc.source if doc else ""
+        number = (doc.doc_number if doc else None) or ""
+        title = " ".join(((doc.title or doc.source) if doc else duty.doc_id).split())
         rows.append({
-            "Số ký hiệu": (doc.doc_number if doc else None) or "",
-            "Văn bản": " ".join(((doc.title or doc.source) if doc else duty.doc_id).split()),
-            "Năm": doc.year if doc else None,
+            "Kế hoạch": number or shorten(title, 50),
             "Mục": duty.section,
-            "Trang": duty.page,
-            "Người thực hiện": duty.actor or "",
             "Việc": " ".join(x for x in (duty.action, duty.object or "") if x),
             "Gửi đến": duty.recipient or "",
             "Qua": duty.intermediary or "",
             "Tần suất": frequency_label(duty.frequency),
             "Thời hạn": duty.deadline or "",
+            "Người thực hiện": duty.actor or "",
+            "Năm": doc.year if doc else None,
+            "Trang": paged_page(source, duty.page),
             "Trích dẫn": " ".join(duty.sentence.split()),
+            "Số ký hiệu": number,
+            "Trích yếu": title,
         })
     return rows
 

@@ -180,7 +180,7 @@ def test_upload_is_indexed(monkeypatch, tmp_path, corpus_copy):
                                           ("trống.txt", b"", "text/plain")]).run()
     next(b for b in at.button if b.label == "Lập chỉ mục các tệp đã chọn").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    outcomes = at.dataframe[0].value
+    outcomes = at.table[0].value
     assert list(outcomes["Tệp"]) == ["../Kế hoạch mới.txt", "trống.txt"]
     assert outcomes["Kết quả"][0] == "đã lập chỉ mục"
     assert "rỗng" in outcomes["Kết quả"][1]

@@ -180,3 +180,104 @@ def test_rows_to_csv_roundtrip():
 def test_ui_support_does_not_import_streamlit():
     source = Path(__file__).parents[1].joinpath("search", "ui_support.py").read_text(encoding="utf-8")
     assert "streamlit" not in source.replace("(no Streamlit here)", "")
+
+
+# ---------------------------------------------------------------- reading a plan
+
+PLAN = "KẾ HOẠCH\nCăn cứ …\nI. Mục đích\n1. Một <b>\n2. Hai\nII. Tổ chức thực hiện\nSở Nội vụ báo cáo hàng quý.\n"
+
+
+def _sections():
+    from indexer.model import Section
+
+    i1, i11, i12, i2 = (PLAN.index(m) for m in ("I. Mục", "1. Một", "2. Hai", "II. Tổ"))
+    return [
+        Section("I", "I. Mục đích", 1, i1, i2, i11),
+        Section("I.1", "1. Một <b>", 2, i11, i12, i12),
+        Section("I.2", "2. Hai", 2, i12, i2, i2),
+        Section("II", "II. Tổ chức thực hiện", 1, i2, len(PLAN), i2 + 22),
+    ]
+
+
+def test_reading_blocks_cover_the_text_and_mark_the_cited_section():
+    import html as html_lib
+
+    from search.reading import reading_blocks
+
+    blocks = reading_blocks(PLAN, _sections(), "I.2.a")  # deeper than the outline: falls back to I.2
+    assert [(b.path, b.title, b.has_focus) for b in blocks] == [
+        ("", "Phần đầu (tiêu đề, căn cứ)", False), ("I", "I. Mục đích", True), ("II", "II. Tổ chức thực hiện", False)]
+    assert "".join(PLAN[b.start:b.end] for b in blocks) == PLAN
+    focus = blocks[1].html.split('id="tracuu-focus">')[1].split("</div>")[0]
+    assert focus == "2&#46; Hai<br>"
+    assert "&lt;b&gt;" in blocks[1].html and "<b>" not in blocks[1].html
+    shown = html_lib.unescape(blocks[1].html.replace("<br>", "\n").replace('<div class="tracuu-focus" id="tracuu-focus">', "").replace("</div>", ""))
+    assert shown == PLAN[blocks[1].start:blocks[1].end]
+
+
+def test_reading_blocks_highlight_the_quote_and_default_focus():
+    from search.reading import quote_span, reading_blocks
+
+    span = quote_span(PLAN, "báo cáo hàng quý")
+    blocks = reading_blocks(PLAN, _sections(), None, [span])
+    assert blocks[0].has_focus and not any('id="tracuu-focus"' in b.html for b in blocks)
+    assert "<mark>báo cáo hàng quý</mark>" in blocks[2].html
+    assert quote_span(PLAN, "không có") is None and quote_span(PLAN, "") is None
+    text = "ab ab ab"
+    assert quote_span(text, "ab", near=5) == (6, 8)
+
+
+def test_outline_html_escapes_and_bolds_the_focus():
+    from search.reading import outline, outline_html
+
+    out = outline_html(outline(_sections()), "I.1")
+    assert out.count('class="tracuu-outline"') == 4
+    assert "<b>1&#46; Một &lt;b&gt;</b>" in out and 'margin-left:1.1em' in out
+
+
+def test_document_file_stays_inside_the_corpus(tmp_path):
+    from search.reading import document_file
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF")
+    assert document_file(tmp_path / "corpus", "a.pdf") == (tmp_path / "corpus" / "a.pdf").resolve()
+    assert document_file(tmp_path / "corpus", "../secret.pdf") is None
+    assert document_file(tmp_path / "corpus", "missing.pdf") is None
+
+
+def test_pdf_page_png_renders_the_asked_page(tmp_path):
+    import pypdfium2
+
+    from search.reading import pdf_page_png
+
+    pdf = pypdfium2.PdfDocument.new()
+    pdf.new_page(200, 100)
+    pdf.new_page(100, 300)
+    pdf.save(str(tmp_path / "two.pdf"))
+    pdf.close()
+    from PIL import Image
+
+    second = pdf_page_png(tmp_path / "two.pdf", 2, scale=1.0)
+    assert second.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(second)).size == (100, 300)
+    assert Image.open(io.BytesIO(pdf_page_png(tmp_path / "two.pdf", 9, scale=1.0))).size == (100, 300)
+
+
+def test_duty_rows_and_notice():
+    from indexer.model import DocumentInfo, Duty
+    from search.ui_support import DUTY_COLUMNS, duty_rows, lexical_notice, paged_page, shorten
+
+    doc = DocumentInfo("d", "kh.txt", "Kế hoạch", "80/KH-UBND", "Thực hiện   Quy chế", "UBND tỉnh", "Quảng Ngãi",
+                       "2020-06-26", 2020, [], [], [], 3)
+    duty = Duty("d", "II.9", "định kỳ hàng quý báo cáo\nUBND tỉnh", 0, 10, None, "báo cáo", None, "UBND tỉnh",
+                "Sở Nội vụ", "quarterly", None, None, None, page=1)
+    [row] = duty_rows([duty], {"d": doc})
+    assert tuple(row) == DUTY_COLUMNS
+    assert row["Kế hoạch"] == "80/KH-UBND" and row["Tần suất"] == "hàng quý" and row["Qua"] == "Sở Nội vụ"
+    assert row["Trang"] is None  # a .txt has no real pages
+    assert row["Trích dẫn"] == "định kỳ hàng quý báo cáo UBND tỉnh" and row["Trích yếu"] == "Thực hiện Quy chế"
+    assert paged_page("a/B.PDF", 3) == 3
+    assert shorten("một hai ba bốn", 9) == "một hai…" and shorten(" a  b ", 9) == "a b"
+    notice = lexical_notice(None, "intfloat/multilingual-e5-small")
+    assert "tracuu model download intfloat/multilingual-e5-small" in notice and "TRACUU_MODEL" in notice
