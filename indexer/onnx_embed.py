@@ -1,0 +1,158 @@
+"""Optional ONNX Runtime embedder (int8 dynamic quantisation) for CPU machines; needs onnx + onnxruntime, not torch at run time."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from indexer.errors import ModelUnavailable
+
+ONNX_DIR = "onnx"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model_qint8.onnx"
+EXPORT_META = "onnx-export.json"
+_BATCH_SIZE = 32
+
+
+def export_onnx(model_dir: Path | str, out_dir: Path | str, quantize: bool = True, opset: int = 17) -> Path:
+    """Copy a sentence-transformers folder to out_dir and add onnx/model.onnx (+ onnx/model_qint8.onnx).
+
+    The transformer is exported with torch's TorchScript-based exporter (eager attention, dynamic batch and
+    sequence axes); pooling and normalisation stay in numpy so both backends share one definition of them.
+    """
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    if not (model_dir / "config.json").is_file() or not (model_dir / "tokenizer.json").is_file():
+        raise ModelUnavailable(f"{model_dir} không phải thư mục mô hình sentence-transformers (thiếu config.json/tokenizer.json).")
+    if out_dir.resolve() != model_dir.resolve():
+        shutil.copytree(model_dir, out_dir, dirs_exist_ok=True)
+    onnx_dir = out_dir / ONNX_DIR
+    onnx_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as error:
+        raise ModelUnavailable(f"Cần torch và transformers để xuất ONNX ({error}).") from error
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if model.config.model_type in ("bert",) else [])
+    sample = {name: torch.ones((2, 8), dtype=torch.long) for name in names}
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs):
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
+
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
+    axes["last_hidden_state"] = {0: "batch", 1: "sequence"}
+    with torch.no_grad():
+        torch.onnx.export(_Hidden(model), tuple(sample[n] for n in names), str(onnx_dir / FP32_FILE), dynamo=False,
+                          input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
+                          opset_version=opset, do_constant_folding=True)
+    files = {"fp32": f"{ONNX_DIR}/{FP32_FILE}"}
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # Weights int8 per output channel, activations quantised on the fly: no calibration data needed.
+        quantize_dynamic(str(onnx_dir / FP32_FILE), str(onnx_dir / INT8_FILE), weight_type=QuantType.QInt8,
+                         per_channel=True)
+        files["int8"] = f"{ONNX_DIR}/{INT8_FILE}"
+    import onnxruntime
+
+    meta = {"source": str(model_dir), "inputs": names, "files": files, "opset": opset,
+            "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
+    with open(onnx_dir / EXPORT_META, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, ensure_ascii=False, indent=2)
+    return out_dir
+
+
+def has_onnx(model_dir: Path | str, int8: bool = True) -> bool:
+    return (Path(model_dir) / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)).is_file()
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+class OnnxEmbedder:
+    """The Embedder protocol on ONNX Runtime: tokenizers + session + mean/CLS pooling + L2 normalisation."""
+
+    def __init__(self, model_dir: Path, name: str, query_prefix: str, passage_prefix: str, int8: bool = True,
+                 threads: int = 2) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise ModelUnavailable(f"Thiếu onnxruntime/tokenizers ({error}); cài phần tùy chọn: pip install 'tracuu[onnx]'.") from error
+        model_dir = Path(model_dir)
+        path = model_dir / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)
+        if not path.is_file():
+            raise ModelUnavailable(f"Không có {path}; tạo bằng indexer.onnx_embed.export_onnx({str(model_dir)!r}, ...).")
+        self.name = name
+        self.location = str(model_dir)
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.int8 = int8
+        st_config = _read_json(model_dir / "sentence_bert_config.json")
+        self.max_length = int(st_config.get("max_seq_length") or 512)
+        pooling = _read_json(model_dir / "1_Pooling" / "config.json")
+        self.pooling = "cls" if pooling.get("pooling_mode_cls_token") else "mean"
+        special = _read_json(model_dir / "special_tokens_map.json")
+        pad = special.get("pad_token", "[PAD]")
+        pad = pad.get("content") if isinstance(pad, dict) else pad
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        pad_id = self.tokenizer.token_to_id(pad)
+        self.tokenizer.enable_truncation(max_length=self.max_length)
+        self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.dimension = int(self._run(["a"]).shape[1])
+
+    @classmethod
+    def load(cls, spec, int8: bool = True, threads: int = 2) -> "OnnxEmbedder":
+        """From an indexer.embed.ModelSpec whose location is a folder with an onnx/ export."""
+        if not spec.is_folder:
+            raise ModelUnavailable(f"Mô hình ONNX cần một thư mục; {spec.location} không phải thư mục.")
+        return cls(Path(spec.location), spec.name, spec.query_prefix, spec.passage_prefix, int8=int8, threads=threads)
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
+        hidden = self.session.run(["last_hidden_state"], feeds)[0]
+        if self.pooling == "cls":
+            pooled = hidden[:, 0, :]
+        else:
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1).clip(1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True).clip(1e-12)
+        return np.ascontiguousarray(pooled / norms, dtype=np.float32)
+
+    def _encode_sorted(self, texts: Sequence[str]) -> np.ndarray:
+        """Batches of similar length (less padding); rows come back in input order."""
+        out = np.zeros((len(texts), getattr(self, "dimension", 0) or 1), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), _BATCH_SIZE):
+            ids = order[start : start + _BATCH_SIZE]
+            out[ids] = self._run([texts[i] for i in ids])
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode_sorted([self.query_prefix + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
+        return self._encode_sorted([self.passage_prefix + t for t in texts])
