@@ -50,6 +50,10 @@ _VIETNAMESE_LETTERS = frozenset(
 
 # Characters a VNI text is made of (modifiers and single-glyph letters), to decide whether it is worth trying.
 _VNI_SIGNATURE = frozenset(VNI_MODIFIERS) | frozenset(VNI_SINGLE)
+# Vietnamese letters outside cp1252: text holding them was not read from 8-bit legacy bytes.
+_UNICODE_ONLY = frozenset(
+    ch for ch in _VIETNAMESE_LETTERS if ch not in "đĐ" and len(ch.encode("cp1252", errors="ignore")) == 0
+) | frozenset("đĐ")
 # Signs of UTF-8 read as cp1252 ("Cáº¥p", "Ä‘", "Æ°").
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u0152-\u0178\u02c6-\u203a]|á[º»]|Ä‘|Æ°|Ä\u0090")
 
@@ -63,7 +67,7 @@ def detect_encoding_by_font(font_name: str | None) -> str | None:
     if not name:
         return None
     lowered = name.lower()
-    if re.match(r"vni[-_ ]", lowered) or lowered == "vni":
+    if re.match(r"vni[-_ ]", lowered):
         return "vni"
     if name.startswith(".Vn") or re.match(r"Vn[A-Z]", name) or lowered.startswith(".vn"):
         return "tcvn3"
@@ -173,6 +177,8 @@ def _candidates(paragraph: str) -> dict[str, str]:
     """Readings of a paragraph worth scoring, keyed by encoding name ("" = as it is)."""
     found = {"": paragraph}
     chars = set(paragraph)
+    if chars & _UNICODE_ONLY:
+        return found  # letters no 8-bit reading can produce: the paragraph is Unicode already
     if chars & TCVN3_SIGNATURE or "\u2212" in chars or "\u2219" in chars:
         found["tcvn3"] = tcvn3_to_unicode(paragraph)
     if chars & _VNI_SIGNATURE:
@@ -186,14 +192,29 @@ def _candidates(paragraph: str) -> dict[str, str]:
 
 
 def _best_reading(options: dict[str, str], preferred: str | None) -> tuple[str, str]:
-    """The reading with the most valid syllables; ties go to `preferred`, then to leaving the text as it is."""
+    """The reading with the most valid syllables; ties go to `preferred`, then to leaving the text as it is.
+
+    A scored conversion must also turn most of the words it changes into valid syllables, so that one
+    lucky word ("où" read as VNI "ó") cannot convert a paragraph of French or of Unicode Vietnamese.
+    """
+    original = _TOKEN.findall(options[""])
     scored = []
     for encoding, text in options.items():
         valid, total = _validity_counts(text)
+        if encoding not in ("", "font") and not _mostly_fixed(original, _TOKEN.findall(text)):
+            continue
         rank = 2 if encoding == preferred else (1 if encoding == "" else 0)
         scored.append((valid - (total - valid) * 0.5, rank, encoding, text))
     _, _, encoding, text = max(scored)
     return encoding, text
+
+
+def _mostly_fixed(before: list[str], after: list[str]) -> bool:
+    if len(before) != len(after):
+        return True  # the conversion merged or split words (mojibake repair): the overall score decides
+    changed = [(b, a) for b, a in zip(before, after) if b != a and any(ch.isalpha() for ch in a)]
+    gain = sum(is_syllable(a) - is_syllable(b) for b, a in changed)
+    return 2 * gain > len(changed)
 
 
 def fix_legacy_text(text: str) -> tuple[str, str | None]:
@@ -222,15 +243,14 @@ def convert_runs_tagged(runs: list[Run]) -> tuple[str, str | None]:
     fonts_used: Counter = Counter()
     for _, by_font in readings:
         fonts_used.update(by_font)
-    prior = _dominant(fonts_used)
-    if prior is None:
+    if not fonts_used:
         # No font hints: a first pass over the paragraphs finds the document's encoding.
-        first = Counter()
         for options, _ in readings:
             encoding, text = _best_reading(options, None)
             if encoding:
-                first[encoding] += len(text)
-        prior = _dominant(first)
+                fonts_used[encoding] += len(text)
+    # Ambiguous paragraphs ("Tæ" is TCVN3 "Tổ" and VNI "Tỉ") side with the document's main encoding.
+    prior = fonts_used.most_common(1)[0][0] if fonts_used else None
     out: list[str] = []
     used: Counter = Counter()
     for options, by_font in readings:

@@ -17,6 +17,7 @@ from indexer.errors import ReadError, UnsupportedFormat
 OCR_DPI = 300
 OCR_LANGUAGE = "vie"
 PAGE_TIMEOUT_S = 180.0
+MIN_TEXT_LAYER = 20  # visible characters; fewer on a page with an image means a scan
 MAX_RENDER_PIXELS = 40_000_000
 MAX_OCR_PAGES = 500  # a longer scan is more likely a mistake than an archive item; refuse rather than stall
 MISSING_TESSERACT = "PDF là bản quét, cần cài Tesseract (tesseract-ocr-vie) để nhận dạng chữ"
@@ -56,6 +57,35 @@ def require_tesseract(language: str = OCR_LANGUAGE) -> str:
     if binary is None or language not in _languages(binary):
         raise OcrUnavailable(MISSING_TESSERACT)
     return binary
+
+
+def pages_to_ocr(path: Path, texts: list[str]) -> list[int]:
+    """1-based numbers of the pages that are scans: an image and (almost) no text layer.
+
+    A short page of real text (a title page, "Trang hai") has no image and is left alone; a scan
+    with a stamped page number or a few OCR'd header words still counts as a scan.
+    """
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    candidates = [n for n, text in enumerate(texts, start=1) if len("".join(text.split())) < MIN_TEXT_LAYER]
+    if not candidates:
+        return []
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError:
+        return []
+    try:
+        found = []
+        for number in candidates:
+            page = document[number - 1]
+            images = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4)
+            if next(iter(images), None) is not None:
+                found.append(number)
+            page.close()
+        return found
+    finally:
+        document.close()
 
 
 def ocr_pdf_pages(path: Path, page_numbers: list[int], dpi: int = OCR_DPI, language: str = OCR_LANGUAGE) -> list[OcrPage]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
 from indexer.guards import check_zip_archive
-from indexer.legacy import convert_runs_tagged
+from indexer.legacy import convert_runs_tagged, syllable_validity
 from indexer.model import RawText
 from indexer.odf import OdfContent, parse_odf
 
@@ -55,7 +55,11 @@ def read_office(path: Path, timeout: float = CONVERT_TIMEOUT_S) -> RawText:
             content = parse_odf(converted.read_bytes())
         except Exception as error:  # noqa: BLE001 - any XML failure means LibreOffice gave us nothing usable
             raise ReadError(f"LibreOffice không chuyển được tệp {ext} ({type(error).__name__})") from error
-    return _to_raw(content, ext)
+    raw = _to_raw(content, ext)
+    # A plain text file named .doc is fine to read as text; binary debris read as text is not.
+    if _raw_import(path, content) and syllable_validity("\n".join(raw.pages)[:20000]) < 0.5:
+        raise ReadError(f"tệp {ext} hỏng: LibreOffice không nhận ra định dạng và đọc nó như văn bản thô")
+    return raw
 
 
 def convert_with_soffice(binary: str, path: Path, target: str, workdir: Path, timeout: float) -> Path:
@@ -107,7 +111,33 @@ def _read_odf_zip(path: Path) -> OdfContent:
 
 def _to_raw(content: OdfContent, ext: str) -> RawText:
     text, encoding = convert_runs_tagged(content.runs)
+    if _garbled(text):
+        raise ReadError(f"tệp {ext} hỏng: LibreOffice chỉ đọc ra ký tự vô nghĩa")
+    if not text.strip():
+        raise ReadError(f"tệp {ext} không có chữ")
     pages = text.split("\f")
     while len(pages) > 1 and not pages[-1].strip():
         pages.pop()
     return RawText(pages=pages, format=ext.lstrip("."), encoding=encoding)
+
+
+def _raw_import(path: Path, content: OdfContent) -> bool:
+    """LibreOffice opens what it cannot parse as plain text: the file's own first bytes then start the text."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    start = "".join(text for text, _ in content.runs[:50])[:400]
+    visible = "".join(ch for ch in start if ch >= " ")
+    for reading in (head.decode("latin-1"), head.decode("cp1252", errors="ignore"), head.decode("utf-16-le", errors="ignore")):
+        marker = "".join(ch for ch in reading if ch >= " " and not ch.isspace())
+        if len(marker) >= 4 and marker in visible:
+            return True
+    return False
+
+
+def _garbled(text: str) -> bool:
+    """Mostly letters outside the Latin script: LibreOffice imported a damaged binary as UTF-16 plain text."""
+    letters = [ch for ch in text[:20000] if ch.isalpha() or "\ue000" <= ch <= "\uf8ff"]
+    if len(letters) < 20:
+        return False
+    foreign = sum(1 for ch in letters if not ("A" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"))
+    return foreign > 0.3 * len(letters)

@@ -14,7 +14,7 @@ from indexer.errors import ReadError, UnsupportedFormat
 from indexer.guards import check_pdf_streams, check_zip_file
 from indexer.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
-from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages
+from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
 from indexer.office import OFFICE_EXTENSIONS, read_office
 
 _MB = 1024 * 1024
@@ -234,16 +234,13 @@ def _drop_page_number(text: str, number: int) -> str:
     return "\n".join(lines)
 
 
-_MIN_TEXT_LAYER = 20  # fewer visible characters than this on a page: a scan (maybe with a stamped page number)
-
-
 def _read_pdf(path: Path) -> RawText:
     pages = _pdf_pages(path)
     if not pages:
         raise ReadError("PDF không có trang nào")
     text, encoding = fix_legacy_text("\f".join(pages))  # .VnTime PDFs without a ToUnicode map
     pages = text.split("\f")
-    scanned = [n for n, page in enumerate(pages, start=1) if len("".join(page.split())) < _MIN_TEXT_LAYER]
+    scanned = pages_to_ocr(path, pages)
     ocr_pages: dict[int, float] = {}
     if scanned:
         try:
@@ -251,10 +248,11 @@ def _read_pdf(path: Path) -> RawText:
                 pages[page.number - 1] = page.text
                 ocr_pages[page.number] = page.confidence
         except OcrUnavailable:
-            if len(scanned) == len(pages):
+            if not any(page.strip() for page in pages):
                 raise ReadError(MISSING_TESSERACT) from None
     if not any(page.strip() for page in pages):
-        raise ReadError("PDF không có chữ (kể cả sau khi nhận dạng OCR)")
+        reason = "nhận dạng chữ (OCR) không đọc ra chữ nào" if scanned else "không có lớp chữ và không có ảnh để nhận dạng"
+        raise ReadError(f"PDF là bản quét hoặc trang trắng: {reason}")
     return RawText(pages=pages, format="pdf", encoding=encoding, ocr_pages=ocr_pages)
 
 
