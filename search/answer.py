@@ -136,6 +136,11 @@ def _judge_plan(corpus: Corpus, doc: DocumentInfo, q: Question) -> _Verdict:
     return _Verdict(status, _unique(citations)[:MAX_CITATIONS], any(p.via_intermediary for p in parts), score)
 
 
+# Periodic review meetings (giao ban, sơ kết, tổng kết) are where units report their results: a question about
+# periodic reporting counts them, while a recipient constraint still tells them apart from reports to an agency.
+_ACTION_FAMILY = {"báo cáo": {"báo cáo", "trực báo", "giao ban", "sơ kết", "tổng kết"}}
+
+
 def _duty_checks(duty: Duty, q: Question) -> dict[str, bool]:
     """Each duty constraint of the question → does this duty meet it."""
     checks: dict[str, bool] = {}
@@ -151,7 +156,8 @@ def _duty_checks(duty: Duty, q: Question) -> dict[str, bool]:
         checks["deadline"] = duty.deadline is not None
     if q.action:
         quote = key_loose(duty.sentence)
-        checks["action"] = duty.action == q.action or f" {key_loose(q.action)} " in f" {' '.join(quote.split())} "
+        checks["action"] = duty.action in _ACTION_FAMILY.get(q.action, {q.action}) or \
+            f" {key_loose(q.action)} " in f" {' '.join(quote.split())} "
     return checks
 
 

@@ -85,9 +85,9 @@ def test_semiannual_reports_include_004_with_its_quote(searcher):
     by_stem = {_stem(p.source)[:3]: p for p in answer.plans}
     assert "004" in by_stem
     assert any("06 tháng (trước ngày 10/5/2023)" in c.quote for c in by_stem["004"].citations)
-    # 000 only holds six-monthly *meetings*: at most a near match, never in the plan list.
-    assert "000" not in by_stem
-    assert {_stem(p.source)[:3] for p in answer.near_matches} >= {"000"}
+    # 000 holds six-monthly review meetings (giao ban, tổng kết): periodic reporting in the dev set's judgment.
+    assert any("6 tháng tổ chức giao ban" in c.quote for c in by_stem["000"].citations)
+    assert not {"001", "002", "003"} & set(by_stem)
 
 
 def test_near_matches_never_mixed_into_plans(searcher):
@@ -123,7 +123,7 @@ def test_list_questions_precision_and_recall(searcher):
         relevant += len(want)
     precision, recall = true_positive / returned, true_positive / relevant
     print(f"list questions: precision {precision:.2f}, recall {recall:.2f}")
-    assert precision >= 0.9 and recall >= 0.75
+    assert precision >= 0.9 and recall >= 0.9
 
 
 def test_fact_questions_quote_the_answering_sentence(searcher):
