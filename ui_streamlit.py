@@ -1,10 +1,9 @@
-"""Tra cứu Kế hoạch web app: ask, read, precedents, duties and uploads over one index (logic lives in search/, indexer/)."""
+"""Tra cứu Kế hoạch web app: ask, read, precedents, duties, uploads over one index (logic in search/, indexer/)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from indexer import build_index
-from indexer.build import NothingIndexed
 from indexer.errors import TracuuError
 from indexer.filters import compile_filters
 from indexer.generations import current_generation
@@ -81,10 +80,7 @@ def rebuild(label: str):
     try:
         report = build_index([settings.corpus_dir], settings.index_dir, settings=settings, lock_timeout=120,
                              on_progress=progress_callback(bar))
-    except NothingIndexed as error:
-        st.error(str(error))
-        return None
-    except TracuuError as error:
+    except TracuuError as error:  # NothingIndexed, IndexLocked, …: the previous index (if any) stays live
         st.error(str(error))
         return None
     bar.progress(1.0, text=f"Xong: {report.documents} văn bản, {report.chunks} đoạn.")
@@ -192,48 +188,50 @@ def tab_ask() -> None:
     if not question:
         st.caption(f"Ví dụ: “{EXAMPLE}” · “ke hoach nao yeu cau bao cao hang quy ve so noi vu” · "
                    "“which plans require quarterly reporting to Sở Nội vụ”")
-    else:
-        memo = st.session_state.setdefault("answers", {})
-        key = (generation(), question)
-        if key not in memo:
-            llm = None
-            if settings.llm_url:
-                from search.llm import LLMClient
+        return
+    memo = st.session_state.setdefault("answers", {})
+    key = (generation(), question)
+    if key not in memo:
+        llm = None
+        if settings.llm_url:
+            from search.llm import LLMClient
 
-                llm = LLMClient(settings.llm_url, settings.llm_model)
-            memo.clear()
-            with st.spinner("Đang tìm câu trả lời…"):
-                memo[key] = ask(searcher, question, llm=llm)
-        answer = memo[key]
-        plans = [p for p in answer.plans if doc_ok(docs_by_id.get(p.doc_id))]
-        html(f'<div class="tracuu-answer">{ui.escape_text(answer.answer)}</div>')
-        if len(plans) < len(answer.plans):
-            st.caption(f"Bộ lọc đang ẩn {len(answer.plans) - len(plans)} kế hoạch của câu trả lời.")
-        show_plans("a", plans, question)
-        near = [p for p in answer.near_matches if doc_ok(docs_by_id.get(p.doc_id))]
-        if near:
-            with st.expander(f"Gần đúng: {len(near)} kế hoạch chỉ đáp ứng một phần câu hỏi"):
-                show_plans("n", near, question)
-        st.subheader("Các đoạn liên quan")
-        hits = searcher.search(question, k=10, mode="hybrid", filters=filters or None)
-        if not hits:
-            st.info("Không có đoạn nào khớp (với bộ lọc hiện tại).")
-        for hit in hits:
-            with st.container(border=True):
-                plan_header(docs_by_id.get(hit.doc_id), hit.doc_number, hit.title, hit.issuer, hit.date, hit.source)
-                heading = ui.shorten(hit.heading.split(" › ")[-1], 80)
-                label = f"#{hit.rank} · " + ui.citation_label(hit.section, ui.paged_page(hit.source, hit.page), heading)
-                # Phrase highlights read better; the engine's term spans cover English and abbreviation queries.
-                quote(label, hit.text, ui.highlight_spans(hit.text, question) or hit.highlights)
-                st.button("Đọc toàn văn", key=f"h-{hit.rank}", on_click=open_reader,
-                          args=(hit.doc_id, hit.section, hit.text, hit.page))
+            llm = LLMClient(settings.llm_url, settings.llm_model)
+        memo.clear()
+        with st.spinner("Đang tìm câu trả lời…"):
+            memo[key] = ask(searcher, question, llm=llm)
+    answer = memo[key]
+    plans = [p for p in answer.plans if doc_ok(docs_by_id.get(p.doc_id))]
+    html(f'<div class="tracuu-answer">{ui.escape_text(answer.answer)}</div>')
+    if len(plans) < len(answer.plans):
+        st.caption(f"Bộ lọc đang ẩn {len(answer.plans) - len(plans)} kế hoạch của câu trả lời.")
+    show_plans("a", plans, question)
+    near = [p for p in answer.near_matches if doc_ok(docs_by_id.get(p.doc_id))]
+    if near:
+        with st.expander(f"Gần đúng: {len(near)} kế hoạch chỉ đáp ứng một phần câu hỏi"):
+            show_plans("n", near, question)
+    st.subheader("Các đoạn liên quan")
+    hits = searcher.search(question, k=10, mode="hybrid", filters=filters or None)
+    if not hits:
+        st.info("Không có đoạn nào khớp (với bộ lọc hiện tại).")
+    for hit in hits:
+        with st.container(border=True):
+            plan_header(docs_by_id.get(hit.doc_id), hit.doc_number, hit.title, hit.issuer, hit.date, hit.source)
+            heading = ui.shorten(hit.heading.split(" › ")[-1], 80)
+            label = f"#{hit.rank} · " + ui.citation_label(hit.section, ui.paged_page(hit.source, hit.page), heading)
+            # Phrase highlights read better; the engine's term spans cover English and abbreviation queries.
+            quote(label, hit.text, ui.highlight_spans(hit.text, question) or hit.highlights)
+            st.button("Đọc toàn văn", key=f"h-{hit.rank}", on_click=open_reader,
+                      args=(hit.doc_id, hit.section, hit.text, hit.page))
+
 
 # ---------------------------------------------------------------- Văn bản
 
 def tab_read() -> None:
-    shown = [d for d in docs if doc_ok(d)] or docs
-    ids = [d.doc_id for d in shown]
-    if st.session_state.get("read_doc") not in ids:
+    requested = st.session_state.get("read_doc")
+    # A plan opened from a result stays readable even when the sidebar filters would hide it.
+    ids = [d.doc_id for d in docs if doc_ok(d) or d.doc_id == requested] or [d.doc_id for d in docs]
+    if requested not in ids:
         st.session_state["read_doc"] = ids[0]
     label = {d.doc_id: ui.plan_title(d.doc_number, d.title, d.source)[:160] for d in docs}
     doc_id = st.selectbox("Văn bản", ids, format_func=label.get, key="read_doc",
@@ -254,13 +252,14 @@ def tab_read() -> None:
         st.caption(" · ".join(x for x in (info.doc_type or "", f"Tệp: {info.source}",
                                           "Người ký: " + ", ".join(info.signers) if info.signers else "") if x))
         focus_section = reading.section_at(sections, focus)
-        span = reading.quote_span(text, st.session_state.get("read_quote") or "", focus_section.start if focus_section else 0)
+        near = focus_section.start if focus_section else 0
+        span = reading.quote_span(text, st.session_state.get("read_quote") or "", near)
         if info.source.lower().endswith(".pdf"):
             original = reading.document_file(settings.corpus_dir, info.source)
             pages = reader.pages(doc_id)
             page = st.session_state.get("read_page") or (
                 next((p.number for p in pages if focus_section and p.start <= focus_section.start < p.end), 1))
-            with st.expander(f"Trang gốc (PDF), trang {page}", expanded=True):
+            with st.expander("Trang gốc (PDF)", expanded=True):
                 if original is None:
                     st.info("Không còn tệp PDF gốc trong kho văn bản.")
                 else:
@@ -275,6 +274,7 @@ def tab_read() -> None:
             with st.expander("Nơi nhận và văn bản căn cứ"):
                 st.dataframe({"Nơi nhận": info.recipients}, hide_index=True)
                 st.dataframe({"Văn bản được dẫn": info.references}, hide_index=True)
+
 
 # ---------------------------------------------------------------- Tương tự
 
@@ -318,6 +318,7 @@ def tab_similar() -> None:
                     st.button("Đọc toàn văn", key=f"sec-{match.kind}-{section.doc_id}-{section.section}",
                               on_click=open_reader, args=(section.doc_id, section.section, "", section.page))
 
+
 # ---------------------------------------------------------------- Nhiệm vụ & thời hạn
 
 def tab_duties() -> None:
@@ -326,10 +327,11 @@ def tab_duties() -> None:
     recipient = col1.text_input("Gửi đến / qua cơ quan", key="duty_to", placeholder="ví dụ: Sở Nội vụ").strip()
     frequencies = col2.multiselect("Tần suất", list(ui.FREQUENCY_LABELS), format_func=ui.frequency_label,
                                    key="duty_freq", placeholder=ALL)
-    duty_years = sorted({docs_by_id[d.doc_id].year for d in reader.duties()
+    duties = reader.duties()
+    duty_years = sorted({docs_by_id[d.doc_id].year for d in duties
                          if d.doc_id in docs_by_id and docs_by_id[d.doc_id].year})
     duty_year = col3.selectbox("Năm của kế hoạch", [ALL, *duty_years], key="duty_year")
-    chosen = [d for d in select_duties(reader.duties(), recipient or None, None)
+    chosen = [d for d in select_duties(duties, recipient or None, None)
               if (not frequencies or d.frequency in frequencies)
               and doc_ok(docs_by_id.get(d.doc_id))
               and (duty_year == ALL or docs_by_id[d.doc_id].year == duty_year)]
@@ -342,6 +344,7 @@ def tab_duties() -> None:
                          mime="text/csv")
     col2.download_button(f"Tải lịch thời hạn (.ics, {len(calendar)} thời hạn)", duties_to_ics(calendar, docs_by_id),
                          file_name="thoi-han.ics", mime="text/calendar", disabled=not calendar)
+
 
 # ---------------------------------------------------------------- Thêm văn bản
 

@@ -26,7 +26,8 @@ SECTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _KIND_PATTERNS = [(kind, [re.compile(p) for p in pats]) for kind, pats in SECTION_KINDS]
 _MAX_HEADING_WORDS = 12
-KIND_ORDER = ("Mục đích, yêu cầu", "Mục tiêu", "Nội dung, nhiệm vụ, giải pháp", "Tổ chức thực hiện", "Kinh phí", "Chế độ báo cáo")
+KIND_ORDER = ("Mục đích, yêu cầu", "Mục tiêu", "Nội dung, nhiệm vụ, giải pháp", "Tổ chức thực hiện", "Kinh phí",
+              "Chế độ báo cáo")
 
 
 def section_kind(heading: str) -> str | None:
@@ -90,7 +91,8 @@ def classify_sections(
             continue
         page = next((p.number for p in pages if p.start <= section.start < p.end), None)
         chosen.append(
-            SectionText(doc_id, section.path, section.heading, kind, text[section.start:section.end], section.start, page)
+            SectionText(doc_id, section.path, section.heading, kind, text[section.start:section.end], section.start,
+                        page)
         )
     return tuple(chosen)
 
@@ -173,7 +175,9 @@ class PrecedentFinder:
                 break
         return out
 
-    def matching_sections(self, query: PlanProfile, per_kind: int = 3, kinds: Sequence[str] | None = None) -> list[SectionMatch]:
+    def matching_sections(
+        self, query: PlanProfile, per_kind: int = 3, kinds: Sequence[str] | None = None
+    ) -> list[SectionMatch]:
         """For each section kind: the query's own section of that kind and the closest sections of other plans."""
         results = []
         for kind in kinds or self.kinds():

@@ -20,7 +20,8 @@ def _plan(doc_id: str, number: str, parts: list[tuple[str, str]]) -> PlanProfile
     for i, (heading, body) in enumerate(parts, 1):
         start = len(text)
         text += f"{heading}\n{body}\n"
-        sections.append(Section(path=str(i), heading=heading, level=1, start=start, end=len(text), body_start=start + len(heading) + 1))
+        sections.append(Section(path=str(i), heading=heading, level=1, start=start, end=len(text),
+                                body_start=start + len(heading) + 1))
     return PlanProfile(_info(doc_id, number), text, classify_sections(doc_id, text, sections))
 
 
@@ -70,7 +71,8 @@ def test_classify_sections_keeps_outermost_with_exact_text_and_page():
     ]
     pages = [PageSpan(1, 0, outer_end), PageSpan(2, outer_end, len(text))]
     found = classify_sections("d", text, sections, pages)
-    assert [(s.section, s.kind, s.page) for s in found] == [("I", "Mục đích, yêu cầu", 1), ("II", "Tổ chức thực hiện", 2)]
+    assert [(s.section, s.kind, s.page) for s in found] == [
+        ("I", "Mục đích, yêu cầu", 1), ("II", "Tổ chức thực hiện", 2)]
     assert all(text[s.start:s.start + len(s.text)] == s.text for s in found)
 
 
@@ -85,7 +87,8 @@ def test_similar_plans_ranks_the_close_plan_first_and_excludes_itself():
 
 def test_matching_sections_per_kind_from_a_plan():
     finder = PrecedentFinder(PLANS)
-    assert finder.kinds() == ["Mục đích, yêu cầu", "Mục tiêu", "Nội dung, nhiệm vụ, giải pháp", "Tổ chức thực hiện", "Kinh phí"]
+    assert finder.kinds() == ["Mục đích, yêu cầu", "Mục tiêu", "Nội dung, nhiệm vụ, giải pháp", "Tổ chức thực hiện",
+                              "Kinh phí"]
     matches = {m.kind: m for m in finder.matching_sections(finder.plan("a"))}
     org = matches["Tổ chức thực hiện"]
     assert org.own is not None and org.own.doc_id == "a"
@@ -106,3 +109,35 @@ def test_empty_inputs():
     assert PrecedentFinder([]).similar_plans(PLANS[0]) == []
     assert PrecedentFinder([]).matching_sections(PLANS[0]) == []
     assert PrecedentFinder(PLANS).similar_plans(PlanProfile(_info("", ""), "  ", ())) == []
+
+
+def test_draft_profile_parses_a_pasted_plan_unaccented():
+    from search.precedents import draft_profile
+
+    draft = ("KE HOACH\nTrien khai cong tac dan van nam 2025\n\nI. MUC DICH, YEU CAU\n1. Nang cao nhan thuc.\n\n"
+             "II. NOI DUNG\n1. Tuyen truyen quy che dan chu.\n\nIII. TO CHUC THUC HIEN\n1. Van phong bao cao hang quy.\n")
+    profile = draft_profile(draft)
+    assert profile.info.doc_id == ""
+    assert [s.kind for s in profile.sections] == ["Mục đích, yêu cầu", "Nội dung, nhiệm vụ, giải pháp",
+                                                  "Tổ chức thực hiện"]
+    assert all(profile.text[s.start:s.start + len(s.text)] == s.text for s in profile.sections)
+
+
+def test_load_plans_from_the_sample_index(lexical_index_dir):
+    from indexer.store import IndexReader
+    from search.precedents import load_plans
+
+    reader = IndexReader.open(lexical_index_dir)
+    try:
+        plans = load_plans(reader)
+    finally:
+        reader.close()
+    by_source = {p.info.source: p for p in plans}
+    assert len(plans) == 5
+    plan_80 = by_source["002_29bb97ec301183b7.txt"]
+    assert [(s.section, s.kind) for s in plan_80.sections] == [
+        ("I", "Mục đích, yêu cầu"), ("II", "Nội dung, nhiệm vụ, giải pháp"), ("III", "Tổ chức thực hiện")]
+    finder = PrecedentFinder(plans)
+    org = next(m for m in finder.matching_sections(plan_80) if m.kind == "Tổ chức thực hiện")
+    assert org.own.section == "III" and len(org.matches) == 3
+    assert all(s.doc_id != plan_80.info.doc_id for s, _, _ in org.matches)

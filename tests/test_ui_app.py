@@ -193,6 +193,22 @@ def test_upload_is_indexed(monkeypatch, tmp_path, corpus_copy):
     assert "77/KH-UBND" in _titles(at)[0]
 
 
+def test_pdf_plan_shows_page_numbers_and_the_page_image(monkeypatch, tmp_path):
+    pdf = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ninhbinh-pdfs" / "706.pdf"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(pdf, corpus / "706.pdf")
+    at = _ask(_app(monkeypatch, tmp_path / "index", corpus), "tuyen chon va goi cong dan nhap ngu")
+    quotes = [t for t in _texts(at) if 'class="tracuu-quote"' in t]
+    assert quotes and all("trang 1" in q for q in quotes)
+    next(b for b in at.button if b.label == "Đọc toàn văn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    page_view = next(e for e in at.expander if e.label == "Trang gốc (PDF)")
+    assert page_view.proto.expanded
+    images = at.get("image")
+    assert len(images) == 1
+
+
 def test_first_start_builds_the_index(monkeypatch, tmp_path, corpus_copy):
     index_dir = tmp_path / "fresh-index"
     at = _app(monkeypatch, index_dir, corpus_copy)

@@ -25,7 +25,8 @@ from search.ui_support import (
     store_upload,
 )
 
-QUOTE = "Thường xuyên trao đổi thông tin hai chiều … và định kỳ hàng quý báo cáo UBND tỉnh (*qua Sở Nội vụ*) để theo dõi, chỉ đạo."
+QUOTE = ("Thường xuyên trao đổi thông tin hai chiều … và định kỳ hàng quý báo cáo UBND tỉnh (*qua Sở Nội vụ*) "
+         "để theo dõi, chỉ đạo.")
 
 
 @pytest.mark.parametrize(
@@ -211,7 +212,8 @@ def test_reading_blocks_cover_the_text_and_mark_the_cited_section():
     focus = blocks[1].html.split('id="tracuu-focus">')[1].split("</div>")[0]
     assert focus == "2&#46; Hai<br>"
     assert "&lt;b&gt;" in blocks[1].html and "<b>" not in blocks[1].html
-    shown = html_lib.unescape(blocks[1].html.replace("<br>", "\n").replace('<div class="tracuu-focus" id="tracuu-focus">', "").replace("</div>", ""))
+    unwrapped = blocks[1].html.replace('<div class="tracuu-focus" id="tracuu-focus">', "").replace("</div>", "")
+    shown = html_lib.unescape(unwrapped.replace("<br>", "\n"))
     assert shown == PLAN[blocks[1].start:blocks[1].end]
 
 
