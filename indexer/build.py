@@ -50,6 +50,10 @@ def _current_settings() -> tuple[dict, dict]:
     return chunking, lexical
 
 
+def _model_key(name: str, query_prefix: str, passage_prefix: str) -> str:
+    return json.dumps([name, query_prefix, passage_prefix], ensure_ascii=False)
+
+
 def _stored_files(db_path: Path) -> dict[str, dict]:
     conn = connect_read_only(db_path)
     try:
@@ -127,14 +131,17 @@ class _Build:
             spec = resolve_model(str(model) if model is not None else self.settings.model)
         elif dense:
             embedder = model  # an Embedder instance from the caller (tests, benchmarks)
-        prev_model = ((prev_manifest.get("model") or {}).get("name")
+        stored_model = (prev_manifest.get("model") or {}) if prev_manifest is not None else {}
+        prev_model = (_model_key(stored_model["name"], stored_model["query_prefix"], stored_model["passage_prefix"])
                       if prev_manifest is not None and prev_manifest.get("mode") == "hybrid" else None)
         message, loaded = None, embedder is not None
-        if spec is not None and spec.name != prev_model:
+        if spec is not None and _model_key(spec.name, spec.query_prefix, spec.passage_prefix) != prev_model:
             # The mode may change: find out now whether the model is here, so a no-op build can stay a no-op.
             embedder, message = self._embedder(spec)
             loaded = True
-        wanted_model = embedder.name if embedder is not None else (spec.name if spec and not loaded else None)
+        wanted_model = (_model_key(embedder.name, embedder.query_prefix, embedder.passage_prefix) if embedder
+                        else _model_key(spec.name, spec.query_prefix, spec.passage_prefix) if spec and not loaded
+                        else None)
         config_same = (prev_manifest is not None and prev_manifest.get("lexical") == lexical
                        and wanted_model == prev_model)
         retried: dict[str, Document | FileOutcome] = {}

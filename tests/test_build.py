@@ -327,3 +327,12 @@ def test_pipeline_code_change_reprocesses_every_file_without_reembedding(
     assert report.embedded_chunks == 0
     assert json.loads((current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))["pipeline"] \
         == "khac-phien-ban"
+
+
+def test_same_model_with_other_prefixes_is_rebuilt(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    report = build_index([corpus_copy], index_dir, model=FakeEmbedder(passage_prefix=""))
+    assert report.embedded_chunks > 0
+    manifest = json.loads((current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["model"]["passage_prefix"] == "" and manifest["model"]["query_prefix"] == "query: "
