@@ -170,8 +170,8 @@ def _pdf_pages(path: Path) -> list[str]:
         if reader.is_encrypted:
             try:
                 unlocked = reader.decrypt("")
-            except (DependencyError, NotImplementedError) as exc:
-                raise ReadError(f"PDF bị mã hóa, không mở được ({exc})") from exc
+            except (DependencyError, NotImplementedError):
+                return _pdfium_pages(path)  # AES needs the optional `cryptography` package; PDFium has it built in
             if not unlocked:
                 raise ReadError("PDF bị mã hóa (cần mật khẩu)")
         try:
@@ -190,6 +190,28 @@ def _pdf_pages(path: Path) -> list[str]:
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pypdf (zlib, struct, KeyError, …)
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+
+
+def _pdfium_pages(path: Path) -> list[str]:
+    """Text layer of each page through PDFium (opened with the empty password, as viewers do)."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        raise ReadError("PDF bị mã hóa (cần mật khẩu)") from exc
+    try:
+        pages = []
+        for number in range(1, len(document) + 1):
+            page = document[number - 1]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            textpage.close()
+            page.close()
+            pages.append(_drop_page_number(text, number))
+        return pages
+    finally:
+        document.close()
 
 
 _FILTER_ABBREVIATIONS = {
