@@ -216,3 +216,34 @@ def test_duplicate_keeps_both_paths(messy_index):
     files = {f["source"]: f for f in json.loads(again.stdout)["files"]}
     assert files["hong/copy of 002.txt"]["status"] == "duplicate"
     assert files[primary]["status"] == "unchanged"
+
+
+@pytest.mark.parametrize(("password", "readable"), [("", True), ("mat-khau", False)])
+def test_encrypted_pdf_through_pdfium_when_pypdf_lacks_the_cipher(tmp_path, monkeypatch, password, readable):
+    # AES PDFs need the optional `cryptography` package in pypdf; simulate its absence on an RC4 file.
+    from pypdf.errors import DependencyError
+
+    from indexer.errors import ReadError
+    from indexer.readers import read_file
+
+    def no_cipher(self, password):
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", no_cipher)
+    path = tmp_path / "aes.pdf"
+    path.write_bytes(encrypted_pdf(password))
+    if readable:
+        assert "Ke hoach so 7/KH-UBND bao mat" in read_file(path).pages[0]
+    else:
+        with pytest.raises(ReadError, match="mật khẩu"):
+            read_file(path)
+
+
+def test_guards_let_ordinary_files_through(tmp_path):
+    from indexer.guards import check_pdf_streams, check_zip_file
+
+    path = tmp_path / "ok.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", " " * 500_000)  # ~1000× but small: a blank-heavy document
+    check_zip_file(path)
+    check_pdf_streams(pypdf.PdfReader(io.BytesIO(text_pdf(["Trang mot"]))))
