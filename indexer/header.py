@@ -145,10 +145,13 @@ def _iso_date(match: re.Match) -> str | None:
 
 
 def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
+    """The type-name line of the header; a capitalised "BÁO CÁO" after the body has begun is not one."""
     for line in window:
         text = strip_motto(line.text)
         match = _TYPE_LINE.match(text)
         if not match:
+            if _OUTLINE_START.match(text) or re.match(r"^(?:Căn\s+cứ|Thực\s+hiện)\s", text):
+                return None
             continue
         rest = _TYPE_SUFFIX.sub("", match.group("rest")).strip()
         if rest.startswith(":") or rest.startswith("("):
