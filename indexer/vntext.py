@@ -150,7 +150,8 @@ def key_loose(s: str) -> str:
 _TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 # Compound identifiers: alphanumeric pieces joined by "/", "-" or "." without spaces ("80/KH-UBND", "59/2023/NĐ-CP",
 # "10/5/2023", "KH-BQLKKT"), kept only when they hold a "/" or a digit or an upper-case letter next to a "-".
-_COMPOUND = re.compile(r"[^\W_]+(?:[/.\-][^\W_]+)+")
+# The look-behind starts matches only at word starts: same matches, without retrying inside every word.
+_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]+(?:[/.\-][^\W_]+)+")
 
 
 def tokenize(s: str) -> list[tuple[int, int]]:
