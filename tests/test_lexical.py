@@ -221,4 +221,37 @@ def test_idf_lookup() -> None:
     index = LexicalIndex.build(CORPUS, LOOSE_ONLY)
     idf = index.idf([("loose", ("gang",)), ("loose", ("khongco",)), ("exact", ("gang",))])
     assert idf[0] == pytest.approx(math.log(1 + (7 - 1 + 0.5) / 1.5))
-    assert idf[1] == 0.0 and idf[2] == 0.0
+    assert idf[1] == 0.0
+    assert idf[2] == pytest.approx(idf[0])  # exact "gang" folds into the loose layer this index carries
+
+
+def test_terms_of_layers_not_carried_fold_into_coarser_ones() -> None:
+    default = LexicalIndex.build(CORPUS)  # exact + loose unigrams, loose bigrams only
+    assert "exact" not in default.params.bigram_layers
+    first, second = analyze("báo cáo", compounds=False)
+    exact_bigram = LexicalQuery((QueryTerm("exact", (first.exact, second.exact)),))
+    loose_bigram = LexicalQuery((QueryTerm("loose", (first.loose, second.loose)),))
+    np.testing.assert_allclose(default.scores(exact_bigram), default.scores(loose_bigram))
+    assert default.scores(loose_bigram).max() > 0
+    tone = LexicalQuery((QueryTerm("tone", (analyze("quý")[0].tone,)),))
+    np.testing.assert_allclose(default.scores(tone), default.scores(LexicalQuery((QueryTerm("loose", ("quy",)),))))
+
+
+def test_build_scanner_tokenizes_like_analyze() -> None:
+    from pathlib import Path
+
+    from indexer.lexical import JOINING_GAP
+    from indexer.lexical_build import scan
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "corpus").glob("*.txt"))]
+    texts += ["_đầu__tiên; (mở ngoặc) 80/KH-UBND, 10.5.2023 -- a-b x\u0301y", "", "  ,;  ", "A_B c\nd",
+              "\u0301ấy à\u0323 b", "kết thúc.", "x"]
+    for text in texts:
+        gaps, scanned = scan(text)
+        tokens = analyze(text, compounds=False)
+        assert scanned == [text[t.start:t.end] for t in tokens]
+        assert len(gaps) == len(scanned)
+        assert [i > 0 and JOINING_GAP.fullmatch(g) is not None for i, g in enumerate(gaps)] == \
+            [t.joined for t in tokens]
+    index = LexicalIndex.build(texts)
+    assert index.doc_len.tolist() == [len(analyze(t, compounds=False)) for t in texts]
