@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from indexer.model import Chunk, DocumentStructure, NormalizedText, Section
+
+if TYPE_CHECKING:  # langchain is imported only when chunking runs: opening an index must stay fast
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 HEAD_HEADING = "Phần đầu"  # header, title and the Căn cứ / Thực hiện preamble
 TAIL_HEADING = "Nơi nhận"  # signature blocks and the Nơi nhận list
@@ -47,6 +50,8 @@ def chunk_document(doc_id: str, norm: NormalizedText, structure: DocumentStructu
 
     Pages come from norm.pages for every format (a .txt is one page): the pipeline decides whether to show them.
     """
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     text = norm.text
     pieces = _merge_small(text, _pieces(text, structure, params), params)
     splitter = RecursiveCharacterTextSplitter(
