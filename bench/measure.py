@@ -1,6 +1,7 @@
 """Small measuring helpers shared by the benchmarks: latency percentiles, RSS, sizes on disk, thread pinning."""
 from __future__ import annotations
 
+import math
 import os
 import resource
 import sys
@@ -40,8 +41,8 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     ordered = sorted(seconds)
 
     def pct(p: float) -> float:
-        # nearest-rank percentile: the value below which p% of the measurements fall
-        idx = min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+        # nearest-rank percentile: the smallest value with at least p% of the measurements at or below it
+        idx = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))
         return ordered[idx]
 
     total = sum(seconds)

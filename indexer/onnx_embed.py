@@ -81,6 +81,18 @@ def _read_json(path: Path) -> dict:
         return json.load(handle)
 
 
+def _pad_token(model_dir: Path, tokenizer) -> str:
+    """The padding token as the model folder declares it ([PAD] for BERT, <pad> for XLM-R / E5)."""
+    if tokenizer.padding and tokenizer.padding.get("pad_token"):
+        return tokenizer.padding["pad_token"]
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        pad = _read_json(model_dir / name).get("pad_token")
+        pad = pad.get("content") if isinstance(pad, dict) else pad
+        if pad and tokenizer.token_to_id(pad) is not None:
+            return pad
+    return "<pad>" if tokenizer.token_to_id("<pad>") is not None else "[PAD]"
+
+
 class OnnxEmbedder:
     """The Embedder protocol on ONNX Runtime: tokenizers + session + mean/CLS pooling + L2 normalisation."""
 
@@ -104,13 +116,10 @@ class OnnxEmbedder:
         self.max_length = int(st_config.get("max_seq_length") or 512)
         pooling = _read_json(model_dir / "1_Pooling" / "config.json")
         self.pooling = "cls" if pooling.get("pooling_mode_cls_token") else "mean"
-        special = _read_json(model_dir / "special_tokens_map.json")
-        pad = special.get("pad_token", "[PAD]")
-        pad = pad.get("content") if isinstance(pad, dict) else pad
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        pad_id = self.tokenizer.token_to_id(pad)
+        pad = _pad_token(model_dir, self.tokenizer)
         self.tokenizer.enable_truncation(max_length=self.max_length)
-        self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id(pad) or 0, pad_token=pad)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
