@@ -24,6 +24,9 @@ _TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0
 # line breaks and brackets end a phrase.
 JOINING_GAP = re.compile(r"[ \t]+|[/\-.]")
 _BATCH = 8192
+HIGH_DF_SHARE = 0.05  # a term in more rows than this share is "common" (see LexicalIndex.search)
+PRUNE_MIN_ROWS = 50_000  # below this every term is scored exhaustively: it is fast enough
+PRUNE_CANDIDATES = 2000  # rows, best by their rare terms, that the common terms are added to
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
 
 
@@ -153,11 +156,12 @@ class LexicalIndex:
         self.params = params
         self.vocab = vocab  # layer → syllable keys; the id of a key is its position
         self._ids = {layer: {key: i for i, key in enumerate(keys)} for layer, keys in vocab.items()}
-        self.term_keys = term_keys  # uint64, sorted; column j of the posting matrix
-        self.indptr = indptr  # int64, len = n_terms + 1
-        self.rows = rows  # int32, rows of each column, ascending within a column
-        self.weights = weights  # float32, BM25 weight of (term, row)
-        self.doc_len = doc_len  # int32, syllables per row
+        # Plain ndarray views (np.asarray keeps a memory map's pages, without np.memmap's per-slice overhead).
+        self.term_keys = np.asarray(term_keys)  # uint64, sorted; column j of the posting matrix
+        self.indptr = np.asarray(indptr)  # int64, len = n_terms + 1
+        self.rows = np.asarray(rows)  # int32, rows of each column, ascending within a column
+        self.weights = np.asarray(weights)  # float32, BM25 weight of (term, row)
+        self.doc_len = np.asarray(doc_len)  # int32, syllables per row
         self.avgdl = avgdl
         # Id maps between layers (a key determines its coarser keys), to fold terms of layers not carried.
         empty = np.zeros(0, dtype=np.int32)
@@ -283,8 +287,11 @@ class LexicalIndex:
         return out
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
-        """Dense float32 score per row (0 for rows that match no term)."""
+        """Dense float32 score per row (0 for rows that match no term): exhaustive BM25."""
         cols, qweights = self.columns(query)
+        return self._scatter(cols, qweights)
+
+    def _scatter(self, cols: np.ndarray, qweights: np.ndarray) -> np.ndarray:
         scores = np.zeros(self.n_rows, dtype=np.float32)
         indptr = self.indptr
         for col, qw in zip(cols.tolist(), qweights.tolist()):
@@ -299,21 +306,54 @@ class LexicalIndex:
         """Top-k rows (int64) and scores (float32), best first; only rows with a positive score.
 
         allowed_rows: None for all rows, else a boolean mask of length n_rows or an array of row ids.
+        On large indexes, terms found in more than HIGH_DF_SHARE of the rows are scored only for the best
+        candidates of the rarer terms (Elasticsearch's cutoff_frequency idea): Vietnamese syllables such as
+        "và", "các", "cáo" sit in most passages, and adding their long posting lists row by row would
+        dominate the query time while hardly changing the top of the ranking.
         """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        scores = self.scores(query)
-        if allowed_rows is not None:
-            mask = _as_mask(allowed_rows, self.n_rows)
+        cols, qweights = self.columns(query)
+        mask = None if allowed_rows is None else _as_mask(allowed_rows, self.n_rows)
+        df = (np.asarray(self.indptr[cols + 1]) - np.asarray(self.indptr[cols])) if cols.size else cols
+        high = df > HIGH_DF_SHARE * self.n_rows if self.n_rows >= PRUNE_MIN_ROWS else np.zeros(cols.size, bool)
+        if high.all() and cols.size > 1:
+            high[np.argmin(df)] = False  # all common: the rarest of them proposes the candidates
+        if high.any():
+            return self._search_pruned(cols, qweights, high, k, mask)
+        scores = self._scatter(cols, qweights)
+        if mask is not None:
             scores[~mask] = 0.0
         candidates = np.flatnonzero(scores > 0)
-        if candidates.size > k:
-            part = np.argpartition(-scores[candidates], k - 1)[:k]
-            candidates = candidates[part]
-        cand_scores = scores[candidates]
-        # Ties broken by row so results are deterministic.
-        order = np.lexsort((candidates, -cand_scores))
-        return candidates[order].astype(np.int64), cand_scores[order]
+        return _top_k(candidates, scores[candidates], k)
+
+    def _search_pruned(self, cols: np.ndarray, qweights: np.ndarray, high: np.ndarray, k: int,
+                       mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        scores = self._scatter(cols[~high], qweights[~high])
+        if mask is not None:
+            scores[~mask] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        keep = max(PRUNE_CANDIDATES, 20 * k)
+        if candidates.size > keep:
+            candidates = np.sort(candidates[np.argpartition(-scores[candidates], keep - 1)[:keep]])
+        totals = scores[candidates]
+        indptr = self.indptr
+        for col, qw in zip(cols[high].tolist(), qweights[high].tolist()):
+            start, end = int(indptr[col]), int(indptr[col + 1])
+            rows = self.rows[start:end]
+            pos = np.minimum(np.searchsorted(rows, candidates), rows.shape[0] - 1)
+            found = np.asarray(rows[pos]) == candidates
+            totals[found] += np.asarray(self.weights[start:end])[pos[found]] * np.float32(qw)
+        return _top_k(candidates, totals, k)
+
+
+def _top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if candidates.size > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        candidates, scores = candidates[part], scores[part]
+    # Ties broken by row so results are deterministic.
+    order = np.lexsort((candidates, -scores))
+    return candidates[order].astype(np.int64), scores[order].astype(np.float32)
 
 
 def _as_mask(allowed_rows: np.ndarray, n_rows: int) -> np.ndarray:

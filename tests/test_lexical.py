@@ -171,7 +171,9 @@ def test_save_load_round_trip_without_pickle(tmp_path) -> None:
         query = loose_query("dan van kheo cai cach hanh chinh")
         np.testing.assert_array_equal(loaded.search(query, 5)[0], index.search(query, 5)[0])
         np.testing.assert_allclose(loaded.search(query, 5)[1], index.search(query, 5)[1])
-    assert isinstance(LexicalIndex.load(tmp_path / "lex").weights, np.memmap)
+    mapped = LexicalIndex.load(tmp_path / "lex").weights
+    assert not mapped.flags.owndata and isinstance(mapped.base, np.memmap)  # pages stay on disk
+    assert not isinstance(LexicalIndex.load(tmp_path / "lex", mmap=False).weights.base, np.memmap)
 
 
 def test_load_errors_are_typed_and_vietnamese(tmp_path) -> None:
@@ -255,3 +257,27 @@ def test_build_scanner_tokenizes_like_analyze() -> None:
             [t.joined for t in tokens]
     index = LexicalIndex.build(texts)
     assert index.doc_len.tolist() == [len(analyze(t, compounds=False)) for t in texts]
+
+
+def test_common_terms_are_scored_on_the_best_candidates_of_rare_ones(monkeypatch) -> None:
+    import indexer.lexical as lexical
+
+    texts = ["và các báo cáo " * 3 + f"mục riêng số{i}" for i in range(300)]
+    texts[7] = "và các báo cáo định kỳ hàng quý"
+    texts[8] = "hàng quý"
+    texts[9] = "và các báo cáo " * 10
+    index = LexicalIndex.build(texts)
+    query = loose_query("va cac bao cao hang quy")
+    exhaustive = index.search(query, 5)
+    monkeypatch.setattr(lexical, "PRUNE_MIN_ROWS", 10)
+    pruned = index.search(query, 5)
+    # Rows with the rare words come first either way; row 9 (only common words) is no longer a candidate.
+    assert pruned[0][:2].tolist() == exhaustive[0][:2].tolist()
+    assert set(pruned[0][:2].tolist()) == {7, 8}
+    np.testing.assert_allclose(pruned[1][:2], exhaustive[1][:2], rtol=1e-6)
+    assert 9 not in pruned[0].tolist()
+    mask = np.ones(index.n_rows, dtype=bool)
+    mask[7] = False
+    assert 7 not in index.search(query, 5, allowed_rows=mask)[0].tolist()
+    # A query of common words only still finds rows, through its rarest term.
+    assert index.search(loose_query("va cac bao"), 3)[0].size == 3
