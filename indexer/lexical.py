@@ -12,6 +12,11 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from indexer.errors import IndexMismatch, IndexMissing
+
+try:  # compiled scatter-add over one posting column (scipy's sparse mat-vec kernel)
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # scipy builds without the private module fall back to numpy
+    _csc_matvec = None
 from indexer.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
 
 FORMAT_VERSION = 2
@@ -24,9 +29,6 @@ _TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0
 # line breaks and brackets end a phrase.
 JOINING_GAP = re.compile(r"[ \t]+|[/\-.]")
 _BATCH = 8192
-HIGH_DF_SHARE = 0.05  # a term in more rows than this share is "common" (see LexicalIndex.search)
-PRUNE_MIN_ROWS = 50_000  # below this every term is scored exhaustively: it is fast enough
-PRUNE_CANDIDATES = 2000  # rows, best by their rare terms, that the common terms are added to
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
 
 
@@ -294,57 +296,35 @@ class LexicalIndex:
     def _scatter(self, cols: np.ndarray, qweights: np.ndarray) -> np.ndarray:
         scores = np.zeros(self.n_rows, dtype=np.float32)
         indptr = self.indptr
+        compiled = _csc_matvec is not None and self.weights.dtype == np.float32
         for col, qw in zip(cols.tolist(), qweights.tolist()):
             start, end = int(indptr[col]), int(indptr[col + 1])
-            # Rows are unique within a column, so a fancy-indexed add accumulates correctly.
-            scores[self.rows[start:end]] += self.weights[start:end] * np.float32(qw)
+            if end <= start:
+                continue
+            if compiled:
+                # scipy's CSC mat-vec on one column: scores += qw × weights[start:end] at rows[start:end],
+                # about ten times faster than numpy fancy indexing (bench/lexical_fast.py measured it).
+                _csc_matvec(self.n_rows, 1, np.array([start, end], dtype=self.rows.dtype), self.rows, self.weights,
+                            np.array([qw], dtype=np.float32), scores)
+            else:
+                # Rows are unique within a column, so a fancy-indexed add accumulates correctly.
+                scores[self.rows[start:end]] += self.weights[start:end] * np.float32(qw)
         return scores
 
     def search(
         self, query: LexicalQuery, k: int, allowed_rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k rows (int64) and scores (float32), best first; only rows with a positive score.
+        """Top-k rows (int64) and scores (float32), best first; only rows with a positive score (exhaustive BM25).
 
         allowed_rows: None for all rows, else a boolean mask of length n_rows or an array of row ids.
-        On large indexes, terms found in more than HIGH_DF_SHARE of the rows are scored only for the best
-        candidates of the rarer terms (Elasticsearch's cutoff_frequency idea): Vietnamese syllables such as
-        "và", "các", "cáo" sit in most passages, and adding their long posting lists row by row would
-        dominate the query time while hardly changing the top of the ranking.
         """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        cols, qweights = self.columns(query)
-        mask = None if allowed_rows is None else _as_mask(allowed_rows, self.n_rows)
-        df = (np.asarray(self.indptr[cols + 1]) - np.asarray(self.indptr[cols])) if cols.size else cols
-        high = df > HIGH_DF_SHARE * self.n_rows if self.n_rows >= PRUNE_MIN_ROWS else np.zeros(cols.size, bool)
-        if high.all() and cols.size > 1:
-            high[np.argmin(df)] = False  # all common: the rarest of them proposes the candidates
-        if high.any():
-            return self._search_pruned(cols, qweights, high, k, mask)
-        scores = self._scatter(cols, qweights)
-        if mask is not None:
-            scores[~mask] = 0.0
+        scores = self.scores(query)
+        if allowed_rows is not None:
+            scores[~_as_mask(allowed_rows, self.n_rows)] = 0.0
         candidates = np.flatnonzero(scores > 0)
         return _top_k(candidates, scores[candidates], k)
-
-    def _search_pruned(self, cols: np.ndarray, qweights: np.ndarray, high: np.ndarray, k: int,
-                       mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        scores = self._scatter(cols[~high], qweights[~high])
-        if mask is not None:
-            scores[~mask] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        keep = max(PRUNE_CANDIDATES, 20 * k)
-        if candidates.size > keep:
-            candidates = np.sort(candidates[np.argpartition(-scores[candidates], keep - 1)[:keep]])
-        totals = scores[candidates]
-        indptr = self.indptr
-        for col, qw in zip(cols[high].tolist(), qweights[high].tolist()):
-            start, end = int(indptr[col]), int(indptr[col + 1])
-            rows = self.rows[start:end]
-            pos = np.minimum(np.searchsorted(rows, candidates), rows.shape[0] - 1)
-            found = np.asarray(rows[pos]) == candidates
-            totals[found] += np.asarray(self.weights[start:end])[pos[found]] * np.float32(qw)
-        return _top_k(candidates, totals, k)
 
 
 def _top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
