@@ -1,8 +1,12 @@
 """Lines of a normalised document with their offsets, plus the small tests the structure parser asks of a line."""
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from indexer.model import Mark
 
 # Markdown emphasis and heading marks that readers (or authors) leave around a line; they are layout, not words.
 _MARKUP_EDGE = re.compile(r"^(?:\s*(?:#{1,6}\s+|\*{1,3}|_{2}))+|(?:\*{1,3}|_{2})+\s*$")
@@ -35,15 +39,55 @@ def clean_line(raw: str) -> str:
     return _MARKUP_ANY.sub("", text).strip() if text.count("*") >= 2 else text
 
 
-def split_lines(text: str) -> list[Line]:
-    """Every line of the text (split on "\\n" only, so offsets stay exact), blank ones included."""
+def split_lines(text: str, marks: Sequence[Mark] = ()) -> list[Line]:
+    """Every line of the text (split on "\\n" only, so offsets stay exact), blank ones included.
+
+    With marks (markup the normaliser took out of the text), a line wholly in bold gets the raw "**…**" and a
+    heading line its "#" prefix back, so that the parser reads the layout as if the markup were still there.
+    """
     lines: list[Line] = []
     start = 0
-    for index, raw in enumerate(text.split("\n")):
+    pieces = text.split("\n")
+    bold, heading = _line_layout(pieces, marks) if marks else ({}, {})
+    for index, raw in enumerate(pieces):
         end = start + len(raw)
-        lines.append(Line(index, start, end, raw, clean_line(raw)))
+        if index in bold or index in heading:
+            words = raw.strip()
+            marked = f"**{words}**" if index in bold else words
+            raw_layout = f"{'#' * heading[index]} {marked}" if index in heading else marked
+            lines.append(Line(index, start, end, raw_layout, clean_line(raw_layout)))
+        else:
+            lines.append(Line(index, start, end, raw, clean_line(raw)))
         start = end + 1
     return lines
+
+
+def _line_layout(pieces: list[str], marks: Sequence[Mark]) -> tuple[set[int], dict[int, int]]:
+    """Indexes of the lines a bold mark covers whole, and heading levels by line index."""
+    starts: list[int] = []
+    offset = 0
+    for piece in pieces:
+        starts.append(offset)
+        offset += len(piece) + 1
+    bold: set[int] = set()
+    heading: dict[int, int] = {}
+    for mark in marks:
+        if mark.kind not in ("bold", "heading") or mark.end <= mark.start:
+            continue
+        first = bisect.bisect_right(starts, mark.start) - 1
+        last = bisect.bisect_right(starts, mark.end - 1) - 1
+        for index in range(max(first, 0), last + 1):
+            piece = pieces[index]
+            words_start = starts[index] + len(piece) - len(piece.lstrip())
+            words_end = starts[index] + len(piece.rstrip())
+            # A blank line, or one the mark covers only in part ("**1.** Tăng cường …"), keeps its plain form.
+            if words_end <= words_start or mark.start > words_start or mark.end < words_end:
+                continue
+            if mark.kind == "bold":
+                bold.add(index)
+            else:
+                heading[index] = max(mark.level, 1)
+    return bold, heading
 
 
 def is_upper_line(text: str, min_letters: int = 2) -> bool:

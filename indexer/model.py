@@ -25,11 +25,22 @@ class RawText:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Layout markup taken out of the text (markdown emphasis or heading); [start, end) of the words it covered."""
+
+    start: int
+    end: int
+    kind: str  # "bold" | "italic" | "heading"
+    level: int = 0  # number of "#" of a heading mark, 0 otherwise
+
+
+@dataclass(frozen=True)
 class NormalizedText:
     """Normalised (NFC, look-alikes fixed) text with page spans; the only text offsets refer to."""
 
     text: str
     pages: list[PageSpan]
+    marks: tuple[Mark, ...] = ()  # bold/italic/heading markup removed from the text, for the structure parser
 
     def page_at(self, offset: int) -> int | None:
         for page in self.pages:

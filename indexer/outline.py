@@ -28,9 +28,10 @@ _ARABIC_PAREN = re.compile(r"^(?P<label>\d{1,2})\s*\)\s*(?P<rest>\S.*)$")
 _TABLE_ROW = re.compile(r"\d[\d.,]*\s+\d[\d.,]*\s*$")
 _ALPHA = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 
-# Lines that are set in bold but head no section: the enacting formula of a decision or resolution, and the
-# name of the enacting authority printed above the Căn cứ lines.
-_FORMULA = re.compile(r"^(?:QUYẾT\s+ĐỊNH|QUYẾT\s+NGHỊ|NGHỊ\s+QUYẾT|KẾ\s+HOẠCH|CHỈ\s+THỊ|HƯỚNG\s+DẪN|THÔNG\s+TƯ)\s*:?\s*$")
+# Lines that are set in bold but head no section: the enacting formula of a decision or resolution, the national
+# motto atop the forms annexed to a plan, and the name of the enacting authority printed above the Căn cứ lines.
+_FORMULA = re.compile(r"^(?:QUYẾT\s+ĐỊNH|QUYẾT\s+NGHỊ|NGHỊ\s+QUYẾT|KẾ\s+HOẠCH|CHỈ\s+THỊ|HƯỚNG\s+DẪN|THÔNG\s+TƯ"
+                      r"|CỘNG\s+H[OÒ][AÀ]\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM)\s*:?\s*$")
 _AUTHORITY_LINE = re.compile(
     r"^(?:BAN|[ỦU][YỶ]\s+BAN|UBND|HỘI\s+ĐỒNG|CHỦ\s+TỊCH|BỘ\s+TRƯỞNG|THỦ\s+TƯỚNG|GIÁM\s+ĐỐC|SỞ|BỘ|CHÍNH\s+PHỦ"
     r"|QUỐC\s+HỘI|TỔNG|CỤC|TRƯỞNG|BAN\s+CHẤP\s+HÀNH|THƯỜNG\s+TRỰC)\s"

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from indexer.chunking import ChunkingParams, chunk_document
 from indexer.duties import extract_duties
-from indexer.model import Document, NormalizedText
+from indexer.model import Document, NormalizedText, RawText
 from indexer.readers import read_file
 from indexer.structure import parse_structure
 from indexer.vntext import normalize_pages
 
 
 PAGED_FORMATS = frozenset({"pdf"})
+# Readers whose text carries markdown layout: authors' .txt/.md files and the DOCX reader (bold as **…**). HTML and
+# the OpenDocument/LibreOffice formats write plain text, so a "*" there is the author's own character.
+MARKUP_FORMATS = frozenset({"txt", "md", "docx"})
 
 
 def content_id(text: str) -> str:
@@ -31,6 +35,15 @@ def relative_source(path: Path, root: Path | None) -> str:
     return path.name
 
 
+def normalise(raw: RawText) -> NormalizedText:
+    """The normalised text of what a reader returned: markup taken out into marks, page spans only for paged formats."""
+    norm = normalize_pages(raw.pages, ocr_pages=raw.ocr_pages, markup=raw.format in MARKUP_FORMATS)
+    if raw.format not in PAGED_FORMATS:
+        # A .txt or .docx has no printed pages: citations must not claim "trang 1".
+        norm = replace(norm, pages=[])
+    return norm
+
+
 def process_file(
     path: Path,
     root: Path | None = None,
@@ -39,12 +52,9 @@ def process_file(
 ) -> Document:
     """Read and analyse one file. Raises ReadError (with a Vietnamese reason) when it cannot be read."""
     raw = read_file(Path(path), max_bytes=max_bytes)
-    norm = normalize_pages(raw.pages, ocr_pages=raw.ocr_pages)
-    if raw.format not in PAGED_FORMATS:
-        # A .txt or .docx has no printed pages: citations must not claim "trang 1".
-        norm = NormalizedText(norm.text, [])
+    norm = normalise(raw)
     doc_id = content_id(norm.text)
-    structure = parse_structure(norm.text)
+    structure = parse_structure(norm.text, marks=norm.marks)
     chunks = chunk_document(doc_id, norm, structure, params or ChunkingParams())
     duties = extract_duties(doc_id, norm, structure)
     return Document(

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from indexer.doclines import Line, split_lines
 from indexer.header import parse_header
-from indexer.model import DocumentStructure, Section
+from indexer.model import DocumentStructure, Mark, Section
 from indexer.outline import parse_outline
 from indexer.references import find_references, type_from_number
 from indexer.signature import find_recipients, find_signatures
@@ -29,9 +30,13 @@ _NUMBER_YEAR = re.compile(r"^\d*/((?:19|20)\d{2})/")
 _ATTACHMENT_MIN_CHARS = 80  # text after the signature shorter than this is a stamp or file code, not an annex
 
 
-def parse_structure(text: str) -> DocumentStructure:
-    """Everything the layout says about a document; missing values stay empty. Never raises on any text."""
-    lines = split_lines(text)
+def parse_structure(text: str, marks: Sequence[Mark] = ()) -> DocumentStructure:
+    """Everything the layout says about a document; missing values stay empty. Never raises on any text.
+
+    `marks` are the bold/heading markup the normaliser took out of the text (NormalizedText.marks); text that still
+    carries its markdown is read the same way without them.
+    """
+    lines = split_lines(text, marks)
     header = parse_header(lines)
     body_start = _skip_space(text, header.body_start)
     body_line = _line_at(lines, body_start)

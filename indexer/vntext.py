@@ -1,10 +1,11 @@
 """Vietnamese text layer: normalisation of the stored text and the exact / tone / loose search keys."""
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
-from indexer.model import NormalizedText, PageSpan
+from indexer.model import Mark, NormalizedText, PageSpan
 
 # Decisions follow /work/shared/research/vietnamese-text.md:
 # - §0.1 and §1.1: NFC the decoded text, never rewrite tone placement in the stored text ("hoà" stays "hoà").
@@ -68,21 +69,108 @@ def _fix_lookalikes(text: str) -> str:
     return text
 
 
-def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None) -> NormalizedText:
-    """Normalise each page and join them with a blank line; PageSpan i+1 covers page i's normalised text."""
+def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None, markup: bool = False) -> NormalizedText:
+    """Normalise each page and join them with a blank line; PageSpan i+1 covers page i's normalised text.
+
+    With `markup` (text and DOCX readers write markdown), emphasis and heading markers are taken out of each page
+    and kept as Marks with offsets into the joined text.
+    """
     ocr_pages = ocr_pages or {}
     parts: list[str] = []
     spans: list[PageSpan] = []
+    marks: list[Mark] = []
     offset = 0
     for index, page in enumerate(pages):
         if index:
             offset += 2  # the "\n\n" separator
         clean = normalize(page)
+        if markup:
+            stripped, page_marks = strip_markup(clean)
+            # Removing a marker cannot change what normalize() does by construction; if it ever did, the offsets of
+            # the marks would be wrong, so the page keeps its markup instead.
+            if normalize(stripped) == stripped:
+                clean = stripped
+                marks.extend(Mark(m.start + offset, m.end + offset, m.kind, m.level) for m in page_marks)
         parts.append(clean)
         number = index + 1
         spans.append(PageSpan(number=number, start=offset, end=offset + len(clean), ocr_confidence=ocr_pages.get(number)))
         offset += len(clean)
-    return NormalizedText(text="\n\n".join(parts), pages=spans)
+    return NormalizedText(text="\n\n".join(parts), pages=spans, marks=tuple(marks))
+
+
+# Markdown layout the text reader meets in .txt/.md files and the DOCX reader writes for bold paragraphs. An opener
+# is not preceded by a word character or another marker and is followed by a visible character that does not close
+# a bracket; a closer mirrors it. So "(*)", a "*" rule, "5 * 3", "x*y*z" and "2**10" keep their asterisks.
+_HEADING_MARK = re.compile(r"^(#{1,6}) +(?=\S)", re.M)
+_EMPHASIS = (
+    # (pattern whose group 1 is the covered words, kinds); a bold pair may run over the lines of one paragraph.
+    (re.compile(r"(?<![\w*])\*\*\*(?=[^\s*)\]}])([^*\n]+?)(?<=[^\s*(\[{])\*\*\*(?![\w*])"), ("bold", "italic")),
+    (re.compile(r"(?<![\w*])\*\*(?=[^\s*)\]}])((?:[^*\n]|\*(?!\*)|\n(?!\n))+?)(?<=[^\s*(\[{])\*\*(?![\w*])"),
+     ("bold",)),
+    (re.compile(r"(?<!\w)__(?=[^\s_)\]}])((?:[^_\n]|_(?!_)|\n(?!\n))+?)(?<=[^\s_(\[{])__(?!\w)"), ("bold",)),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*)\]}])([^*\n]+?)(?<=[^\s*(\[{])\*(?![\w*])"), ("italic",)),
+)
+
+
+def strip_markup(text: str) -> tuple[str, list[Mark]]:
+    """Remove line-leading "#" heading markers and paired emphasis markers (***x***, **x**, __x__, *x*).
+
+    Returns the text without them and one Mark per removed pair or heading, with offsets into the returned text.
+    Lone or unpaired asterisks stay. Pass normalised text: the result is then still normalised.
+    """
+    if "*" not in text and "#" not in text and "__" not in text:
+        return text, []
+    work = text
+    removed: list[tuple[int, int]] = []  # [start, end) of marker characters in `text`
+    found: list[tuple[int, int, str, int]] = []  # covered words in `text` coordinates
+    for match in _HEADING_MARK.finditer(work):
+        line_end = work.find("\n", match.end())
+        found.append((match.end(), len(work) if line_end < 0 else line_end, "heading", len(match.group(1))))
+        removed.append(match.span())
+    work = _blank_out(work, removed)
+    for pattern, kinds in _EMPHASIS:
+        pairs = [m for m in pattern.finditer(work) if m.group(1).strip("\x00") and _keeps_composition(work, m)]
+        for m in pairs:
+            marker = (m.end() - m.start() - (m.end(1) - m.start(1))) // 2
+            removed.extend(((m.start(), m.start() + marker), (m.end() - marker, m.end())))
+            found.extend((m.start(1), m.end(1), kind, 0) for kind in kinds)
+        work = _blank_out(work, removed)
+    if not removed:
+        return text, []
+    removed.sort()
+    kept: list[str] = []
+    previous = 0
+    for start, end in removed:
+        kept.append(text[previous:start])
+        previous = end
+    kept.append(text[previous:])
+    starts = [start for start, _ in removed]
+    widths = [0]
+    for start, end in removed:
+        widths.append(widths[-1] + end - start)
+
+    def shift(offset: int) -> int:
+        # Markers removed strictly before the offset; a covered span never starts or ends inside a marker.
+        return offset - widths[bisect.bisect_left(starts, offset)]
+
+    marks = sorted((Mark(shift(a), shift(b), kind, level) for a, b, kind, level in found),
+                   key=lambda m: (m.start, -m.end, m.kind))
+    return "".join(kept), marks
+
+
+def _blank_out(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace consumed markers by NULs (same length, never a marker, never in normalised text) for the next pass."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "\x00" * (end - start)
+    return "".join(chars)
+
+
+def _keeps_composition(text: str, match: re.Match) -> bool:
+    """A marker between a letter and a combining mark would let NFC compose them once removed: keep such markers."""
+    after_open = text[match.start(1):match.start(1) + 1]
+    after_close = text[match.end():match.end() + 1]
+    return not any(ch and unicodedata.combining(ch) for ch in (after_open, after_close))
 
 
 def _casefold_same_length(text: str) -> str:
