@@ -153,9 +153,19 @@ def strip_markup(text: str) -> tuple[str, list[Mark]]:
         # Markers removed strictly before the offset; a covered span never starts or ends inside a marker.
         return offset - widths[bisect.bisect_left(starts, offset)]
 
-    marks = sorted((Mark(shift(a), shift(b), kind, level) for a, b, kind, level in found),
-                   key=lambda m: (m.start, -m.end, m.kind))
-    return "".join(kept), marks
+    stripped = "".join(kept)
+    marks = []
+    for a, b, kind, level in found:
+        # Markers of a pair nested inside another are gone too: the words left may start or end elsewhere, or be none.
+        start, end = shift(a), shift(b)
+        while start < end and stripped[start].isspace():
+            start += 1
+        while end > start and stripped[end - 1].isspace():
+            end -= 1
+        if start < end:
+            marks.append(Mark(start, end, kind, level))
+    marks.sort(key=lambda m: (m.start, -m.end, m.kind))
+    return stripped, marks
 
 
 def _blank_out(text: str, spans: list[tuple[int, int]]) -> str:

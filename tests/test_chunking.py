@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from indexer.chunking import ChunkingParams, chunk_document
 from indexer.model import NormalizedText, PageSpan
+from indexer.pipeline import MARKUP_FORMATS
 from indexer.readers import read_file
 from indexer.structure import parse_structure
 from indexer.vntext import normalize_pages
@@ -23,8 +24,10 @@ SEEDS = sorted((REPO / "corpus").glob("*.txt"))
 
 
 def chunk_file(path: Path, params: ChunkingParams | None = None):
-    norm = normalize_pages(read_file(path).pages)
-    structure = parse_structure(norm.text)
+    # As the pipeline normalises (markup out of the text), page spans kept so that page numbers can be checked.
+    raw = read_file(path)
+    norm = normalize_pages(raw.pages, markup=raw.format in MARKUP_FORMATS)
+    structure = parse_structure(norm.text, marks=norm.marks)
     return norm, structure, chunk_document("doc", norm, structure, params or ChunkingParams())
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indexer.pipeline import normalise
 from indexer.readers import read_file
 from indexer.references import find_references, normalize_number, number_key, type_from_number
 from indexer.structure import parse_structure
@@ -21,6 +22,13 @@ VBPL = SHARED / "data" / "vbpl-central-1000" / "docs.jsonl"
 
 
 def parse_file(path: Path):
+    """As the pipeline reads a file: markdown taken out of the text into marks, which the parser is given."""
+    norm = normalise(read_file(path))
+    return norm, parse_structure(norm.text, marks=norm.marks)
+
+
+def parse_file_with_markup(path: Path):
+    """The text with its markdown still in it and no marks, as parse_structure(text) alone sees it."""
     norm = normalize_pages(read_file(path).pages)
     return norm, parse_structure(norm.text)
 
@@ -128,10 +136,22 @@ def test_seed_spans_are_consistent():
     for prefix in ("000", "001", "002", "003", "004"):
         norm, s = parse_file(next((REPO / "corpus").glob(f"{prefix}_*.txt")))
         assert 0 < s.body_start < s.body_end < len(norm.text)
-        assert norm.text[s.body_end:].lstrip().startswith(("Nơi nhận", "*Noi", "**BAN", "CHỦ", "**GIÁM", "TRƯỞNG"))
+        assert norm.text[s.body_end:].lstrip().startswith(("Nơi nhận", "Noi nhận", "BAN", "CHỦ", "GIÁM", "TRƯỞNG"))
         for section in s.sections:
             assert s.body_start <= section.start < section.body_start <= section.end <= s.body_end
             assert norm.text[section.start:section.end].strip()
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_seed_read_the_same_with_markup_in_the_text_or_as_marks(prefix):
+    path = next((REPO / "corpus").glob(f"{prefix}_*.txt"))
+    (marked_norm, marked), (plain_norm, plain) = parse_file(path), parse_file_with_markup(path)
+    assert "*" in plain_norm.text or "#" in plain_norm.text
+    assert len(marked_norm.text) < len(plain_norm.text)
+    for field in ("doc_type", "doc_number", "title", "issuers", "place", "date", "year", "references", "recipients",
+                  "signatures"):
+        assert getattr(marked, field) == getattr(plain, field), field
+    assert [(x.path, x.heading, x.level) for x in marked.sections] == [(x.path, x.heading, x.level) for x in plain.sections]
 
 
 # --- real files ---------------------------------------------------------------------------------------------------
@@ -156,6 +176,24 @@ def test_luongminh_plan_header_in_a_table():
     assert s.signatures[0].authority == "TM."
     assert s.doc_type == "Kế hoạch"
     assert "II.1.1" in [x.path for x in s.sections]  # "1.1." under "1." under "II."
+    assert "**" not in norm.text and norm.marks  # bold paragraphs from the DOCX reader are marks, not text
+
+
+def test_luongminh_bold_headings_over_several_lines():
+    norm, s = parse_file(LUONGMINH / "HD hiệp thương (MTTQ tỉnh) (đã tiếp thu ý kiến tham gia bổ sung A Hạnh).docx")
+    headings = {x.path: x.heading for x in s.sections}
+    # "**C. XÁC MINH … CỬ TRI NÊU\nĐỐI VỚI …,**" then "**ĐẠI BIỂU HỘI ĐỒNG NHÂN DÂN**": one item C. with its clauses.
+    assert headings["H4.C"].startswith("C. XÁC MINH VÀ TRẢ LỜI")
+    assert headings["H4.C.1"].startswith("1. Trách nhiệm xác minh")
+    assert headings["H5"].startswith("BƯỚC NĂM")
+    assert not any(h.startswith("ĐẠI BIỂU HỘI ĐỒNG NHÂN DÂN") for h in headings.values())
+
+
+def test_luongminh_annexed_forms_headed_by_their_title_not_the_motto():
+    norm, s = parse_file(LUONGMINH / "25-11-KH thuc hien HN hiep thuong (Lương Minh).docx")
+    headings = [x.heading for x in s.sections]
+    assert not any(h.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA") for h in headings)
+    assert any(h.startswith("BIÊN BẢN HỘI NGHỊ CỬ TRI NƠI CÔNG TÁC") for h in headings)
 
 
 def test_all_real_pdfs_and_docx_parse_sensibly():
@@ -298,6 +336,12 @@ def test_bold_and_markdown_headings_without_numbers():
     s = parse_structure(text)
     assert [(x.path, x.heading) for x in s.sections] == [
         ("H1", "Tổng quan"), ("H1.H1", "Phần việc cụ thể kéo dài hai dòng")]
+    # The same layout as marks, with one bold pair over both lines (a DOCX paragraph with a line break).
+    norm = normalize_pages([text.replace("cụ thể**\n**kéo", "cụ thể\nkéo")], markup=True)
+    assert "*" not in norm.text and "#" not in norm.text
+    marked = parse_structure(norm.text, marks=norm.marks)
+    assert [(x.path, x.heading) for x in marked.sections] == [(x.path, x.heading) for x in s.sections]
+    assert norm.text[marked.sections[1].start:].startswith("Phần việc cụ thể\nkéo dài hai dòng\n\nNội dung hai.")
 
 
 def test_missing_values_stay_empty():
@@ -363,6 +407,15 @@ def test_parse_structure_never_raises(text):
     for section in s.sections:
         assert 0 <= section.start <= section.body_start <= section.end <= len(text)
     assert 0 <= s.body_start <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=120).map("".join))
+def test_parse_structure_never_raises_with_marks(text):
+    norm = normalize_pages([text], markup=True)
+    s = parse_structure(norm.text, marks=norm.marks)
+    for section in s.sections:
+        assert 0 <= section.start <= section.body_start <= section.end <= len(norm.text)
 
 
 def test_letter_d_stroke_is_not_an_article_and_repeated_heading_kept():
