@@ -81,9 +81,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     note = None if mode == args.mode else searcher.lexical_reason
     systems = []
     if mode == "hybrid":
-        # Both fusions and both retrievers alone, so the choice of default fusion can be checked on any query set.
-        systems.append(evaluate("tracuu hybrid (rrf)", searcher_fn(searcher, "hybrid", "rrf"), queries))
-        systems.append(evaluate("tracuu hybrid (weighted)", searcher_fn(searcher, "hybrid", "weighted"), queries))
+        # Both fusions (the default first) and both retrievers alone, so the choice can be rechecked on any set.
+        for fusion in sorted(("rrf", "weighted"), key=lambda f: f != searcher.fusion):
+            systems.append(evaluate(f"tracuu hybrid ({fusion})", searcher_fn(searcher, "hybrid", fusion), queries))
         systems.append(evaluate("tracuu dense", searcher_fn(searcher, "dense"), queries))
     systems.append(evaluate("tracuu lexical" if mode != "dense" else "tracuu dense",
                             searcher_fn(searcher, "lexical" if mode != "dense" else "dense"), queries))

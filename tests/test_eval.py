@@ -122,6 +122,6 @@ def test_eval_cli_hybrid_reports_both_fusions(fake_index_dir: Path, monkeypatch,
     assert cli_search.cmd_eval(args) == 0
     payload = json.loads(capsys.readouterr().out)
     names = [s["name"] for s in payload["systems"]]
-    assert names == ["tracuu hybrid (rrf)", "tracuu hybrid (weighted)", "tracuu dense", "tracuu lexical",
-                     "rank_bm25 (1000 ký tự)"]
+    assert names == ["tracuu hybrid (weighted)", "tracuu hybrid (rrf)", "tracuu dense", "tracuu lexical",
+                     "rank_bm25 (1000 ký tự)"]  # the default fusion first
     assert payload["mode"] == "hybrid"
