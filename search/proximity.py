@@ -110,6 +110,11 @@ def _best(events: list[tuple[int, int, float]], window: int) -> float:
     return best
 
 
+def matches(text: str, values: Values) -> list[tuple[int, int, float]]:
+    """Sorted (token position, concept, best value) for every place a query concept occurs in text."""
+    return sorted(_matches(text, _Compiled(values)))
+
+
 def best_window(text: str, values: Values, window: int = 0) -> float:
     """The largest sum, over distinct concepts, of their best value found inside any `window` consecutive tokens."""
     return _best(_matches(text, _Compiled(values)), window or WINDOW)

@@ -198,7 +198,7 @@ def test_fast_matches_equals_proximity_matches(passages):
         values = proximity.concept_values(understanding.parse(q.text), index)
         for text in passages[:300:15]:
             tokens = analyze(text, compounds=False)
-            assert fast_matches(tokens, values) == proximity._matches(tokens, values)
+            assert fast_matches(tokens, values) == proximity.matches(text, values)
 
 
 # ---- vectors ------------------------------------------------------------------------------------------------
@@ -282,9 +282,11 @@ def test_bench_smoke_run_writes_json_and_markdown(tmp_path):
     result = json.loads((tmp_path / "10k.json").read_text(encoding="utf-8"))
     markdown = (tmp_path / "10k.md").read_text(encoding="utf-8")
     assert result["passages"] == 10_000 and result["queries"]["total"] == 60
-    engines = {row["engine"].split(" ")[0] + (" " + row["engine"].split(" ")[1] if row["engine"].startswith("ours") else ""): row
+    engines = {row["engine"] if row["engine"].startswith("ours") else row["engine"].split(" ")[0]: row
                for row in result["lexical"]["engines"]}
-    assert set(engines) == {"ours (unigram)", "ours (product)", "bm25s", "rank_bm25"}
+    assert set(engines) == {"ours (unigram)", "ours (product)", "ours (product, fast path)", "bm25s", "rank_bm25"}
+    # the fast path returns the shipped search's results
+    assert engines["ours (product, fast path)"]["top10_overlap"] == pytest.approx(engines["ours (product)"]["top10_overlap"], abs=0.02)
     assert result["lexical"]["reference"] == "rank_bm25"
     # the plain-BM25 configuration of our engine and bm25s agree with rank_bm25 on most of the top 10
     assert engines["ours (unigram)"]["top10_overlap"] > 0.5
