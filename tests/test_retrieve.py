@@ -199,3 +199,12 @@ def test_put_first_keeps_scores_descending() -> None:
     rows, scores = put_first(np.array([5, 6, 7]), np.array([3.0, 2.0, 1.0], dtype=np.float32), [(7, 2.0), (9, 1.0)])
     assert rows.tolist() == [7, 9, 5, 6]
     assert np.all(np.diff(scores) <= 0)
+
+
+def test_missing_query_model_falls_back_to_lexical_and_says_why(fake_index_dir: Path) -> None:
+    # The fake embedder cannot be loaded by its stamped name: like a model absent from an offline machine.
+    searcher = Searcher.open(fake_index_dir)
+    result = searcher.search_result("dân vận khéo", k=3, mode="hybrid")
+    assert result.mode == "lexical" and result.hits
+    assert not searcher.has_dense
+    assert "fake-hash-embedder" in searcher.lexical_reason and "từ vựng" in searcher.lexical_reason
