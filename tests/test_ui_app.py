@@ -12,7 +12,7 @@ from indexer.generations import current_generation
 
 APP = str(Path(__file__).resolve().parents[1] / "ui_streamlit.py")
 QUESTION = "ke hoach nao yeu cau bao cao hang quy ve so noi vu"
-QUOTE = "định kỳ hàng quý báo cáo UBND tỉnh (*qua Sở Nội vụ*)"
+QUOTE = "định kỳ hàng quý báo cáo UBND tỉnh (qua Sở Nội vụ)"
 SCRIPT_PLAN = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
 
 Số: 12/KH-UBND

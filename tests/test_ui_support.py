@@ -25,7 +25,7 @@ from search.ui_support import (
     store_upload,
 )
 
-QUOTE = ("Thường xuyên trao đổi thông tin hai chiều … và định kỳ hàng quý báo cáo UBND tỉnh (*qua Sở Nội vụ*) "
+QUOTE = ("Thường xuyên trao đổi thông tin hai chiều … và định kỳ hàng quý báo cáo UBND tỉnh (qua Sở Nội vụ) "
          "để theo dõi, chỉ đạo.")
 
 
