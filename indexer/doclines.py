@@ -16,7 +16,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 @dataclass(frozen=True)
 class Line:
-    """One line: [start, end) in the text (without the newline), its raw text and a cleaned form."""
+    """One line: [start, end) in the text (without the newline), its raw text and a cleaned form.
+
+    `raw` is the line as written, markdown included; when the markup was taken out into marks, `raw` carries it
+    again ("**…**", "## …") while text[start:end] holds only the words.
+    """
 
     index: int
     start: int
@@ -48,16 +52,15 @@ def split_lines(text: str, marks: Sequence[Mark] = ()) -> list[Line]:
     lines: list[Line] = []
     start = 0
     pieces = text.split("\n")
-    bold, heading = _line_layout(pieces, marks) if marks else ({}, {})
+    bold, heading = _line_layout(pieces, marks) if marks else (set(), {})
     for index, raw in enumerate(pieces):
         end = start + len(raw)
+        layout = raw
         if index in bold or index in heading:
             words = raw.strip()
-            marked = f"**{words}**" if index in bold else words
-            raw_layout = f"{'#' * heading[index]} {marked}" if index in heading else marked
-            lines.append(Line(index, start, end, raw_layout, clean_line(raw_layout)))
-        else:
-            lines.append(Line(index, start, end, raw, clean_line(raw)))
+            layout = f"**{words}**" if index in bold else words
+            layout = f"{'#' * heading[index]} {layout}" if index in heading else layout
+        lines.append(Line(index, start, end, layout, clean_line(raw)))
         start = end + 1
     return lines
 
