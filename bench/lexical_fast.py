@@ -45,23 +45,23 @@ def top_k_dense(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> t
 class FastSearch:
     """LexicalIndex.search with the same results (up to float rounding), much less work per query.
 
-    Terms are ordered by their impact bound (query weight × largest posting weight). The highest-bound terms
-    ("essential") are scored sparsely when their postings are short; a row that matches none of them scores at
-    most the sum of the other terms' bounds, so when the k-th best candidate beats that sum, only the candidates
-    need the other terms, looked up by binary search in their (row-sorted) postings. When that cannot be proven
-    cheaply, every posting is scored with the compiled kernel (still exact).
+    Terms are ordered by their impact bound (query weight × largest posting weight in the column). The
+    highest-bound terms ("essential") are scored into a dense array with the compiled kernel. A row that matches
+    none of them scores at most `rest`, the sum of the other terms' bounds; once the k-th best candidate score
+    beats `rest`, only the candidates can make the top-k, and the remaining (long, common-word) posting lists are
+    merely probed for those candidates by binary search, dropping candidates that can no longer reach the top-k.
     """
 
-    def __init__(self, index, colmax: np.ndarray | None = None, sparse_budget: int = 2_000, extend: int = 8) -> None:
+    def __init__(self, index, colmax: np.ndarray | None = None, first_share: float = 0.05) -> None:
         self.index = index
         # Plain ndarray views: slicing a np.memmap goes through Python-level __getitem__/__array_finalize__.
         self.rows = np.asarray(index.rows).view(np.ndarray)
         self.weights = np.asarray(index.weights).view(np.ndarray)
         self.indptr = np.asarray(index.indptr).view(np.ndarray)
-        self.colmax = column_max(index.weights, index.indptr) if colmax is None else colmax
-        self.lengths = np.diff(np.asarray(index.indptr))
-        self.sparse_budget = sparse_budget  # postings merged by sorting in the first, cheap try
-        self.extend = extend  # the proof may pull in up to extend × sparse_budget postings before going dense
+        self.colmax = column_max(self.weights, self.indptr) if colmax is None else colmax
+        self.lengths = np.diff(self.indptr)
+        # postings scored before the first check, as a share of the rows (the check needs a k-th score to compare)
+        self.first_budget = max(1000, int(first_share * index.n_rows))
         self.last_path = ""
 
     def search(self, query, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -79,44 +79,36 @@ class FastSearch:
         bounds = (qweights * self.colmax[cols]).astype(np.float64)
         order = np.argsort(-bounds, kind="stable")
         cols, qweights, bounds = cols[order], qweights[order], bounds[order]
+        total = cols.size
         rest = np.concatenate([np.cumsum(bounds[::-1])[::-1], [0.0]])  # rest[j]: bound of terms j, j+1, …
         cum_len = np.cumsum(self.lengths[cols])
-        j = max(1, int(np.searchsorted(cum_len, self.sparse_budget, side="right")))
-        if j < cols.size:
-            cand, partial = self._sparse(cols[:j], qweights[:j], mask)
+        dense = np.zeros(index.n_rows, dtype=np.float32)
+        j = min(total, max(1, int(np.searchsorted(cum_len, self.first_budget, side="right"))))
+        self._scatter(dense, cols[:j], qweights[:j])
+        cand = self._candidates(dense, mask)
+        while j < total:
             if cand.size >= k:
-                floor = float(np.partition(partial, cand.size - k)[cand.size - k])
-                # Rows outside the candidates score at most rest[j]: add terms until that is below the floor.
-                need = int(np.searchsorted(-rest, -floor, side="right"))
-                if need > j and cum_len[need - 1] <= self.sparse_budget * self.extend:
-                    j = need
-                    cand, partial = self._sparse(cols[:j], qweights[:j], mask)
-                if rest[j] < floor:
-                    self.last_path = "pruned"
-                    return self._complete(cand, partial, cols[j:], qweights[j:], rest[j:], k)
-        self.last_path = "dense"
-        scores = np.zeros(index.n_rows, dtype=np.float32)
-        indptr = self.indptr
-        for col, w in zip(cols.tolist(), qweights.tolist()):
-            scatter_add(scores, self.rows, self.weights, int(indptr[col]), int(indptr[col + 1]), w)
-        return top_k_dense(scores, k, mask)
+                floor = float(np.partition(dense[cand], cand.size - k)[cand.size - k])
+                need = int(np.searchsorted(-rest, -floor, side="right"))  # first j with rest[j] < floor
+                if need <= j:
+                    break
+            else:
+                need = min(total, 2 * j)  # too few candidates to bound anything yet: widen
+            self._scatter(dense, cols[j:need], qweights[j:need])
+            j = need
+            cand = self._candidates(dense, mask)
+        self.last_path = "pruned" if j < total else "exhaustive"
+        return self._complete(cand, dense[cand], cols[j:], qweights[j:], rest[j:], k)
 
-    def _sparse(self, cols: np.ndarray, qweights: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate rows (sorted) and their partial scores over the given terms, without a dense array."""
+    def _scatter(self, dense: np.ndarray, cols: np.ndarray, qweights: np.ndarray) -> None:
         indptr = self.indptr
-        parts_r, parts_w = [], []
         for col, w in zip(cols.tolist(), qweights.tolist()):
-            a, b = int(indptr[col]), int(indptr[col + 1])
-            parts_r.append(self.rows[a:b])
-            parts_w.append(self.weights[a:b] * np.float32(w))
-        rows = np.concatenate(parts_r)
-        weights = np.concatenate(parts_w)
-        cand, inverse = np.unique(rows, return_inverse=True)
-        partial = np.bincount(inverse, weights, minlength=cand.size).astype(np.float32)
-        if mask is not None:
-            keep = mask[cand]
-            cand, partial = cand[keep], partial[keep]
-        return cand.astype(np.int64), partial
+            scatter_add(dense, self.rows, self.weights, int(indptr[col]), int(indptr[col + 1]), w)
+
+    @staticmethod
+    def _candidates(dense: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        cand = np.flatnonzero(dense)
+        return cand if mask is None else cand[mask[cand]]
 
     def _complete(self, cand: np.ndarray, score: np.ndarray, cols: np.ndarray, qweights: np.ndarray,
                   rest: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,4 +128,4 @@ class FastSearch:
             part = np.argpartition(-score, k - 1)[:k]
             cand, score = cand[part], score[part]
         order = np.lexsort((cand, -score))
-        return cand[order], score[order].astype(np.float32)
+        return cand[order].astype(np.int64), score[order].astype(np.float32)

@@ -143,7 +143,7 @@ def test_fast_search_equals_lexical_index_search(passages):
     from search.query import QueryUnderstanding
 
     index = LexicalIndex.build(passages)
-    fast = FastSearch(index, sparse_budget=300)
+    fast = FastSearch(index, first_share=0.002)
     understanding = QueryUnderstanding()
     queries = make_queries(passages, n=80, seed=5)
     mask = np.random.default_rng(0).random(index.n_rows) < 0.4
@@ -161,7 +161,7 @@ def test_fast_search_equals_lexical_index_search(passages):
             np.testing.assert_allclose(full[rows], scores, rtol=1e-4)
             if allowed is not None:
                 assert allowed[rows].all()
-    assert paths == {"dense", "pruned"}  # both code paths were exercised
+    assert paths == {"exhaustive", "pruned"}  # both code paths were exercised
 
 
 def test_scatter_add_kernel_matches_numpy():
@@ -309,3 +309,63 @@ def test_bench_smoke_run_writes_json_and_markdown(tmp_path):
         assert onnx["onnx int8"]["cosine_vs_torch"]["mean"] > 0.95
         assert onnx["onnx fp32"]["cosine_vs_torch"]["min"] > 0.999
         assert "### Dense" in markdown and "### End to end" in markdown and "### Encoding" in markdown
+
+
+# ---- the large-archive dense index (indexer.ann) -------------------------------------------------------------
+
+
+@pytest.fixture()
+def small_exact_limit(monkeypatch):
+    from indexer import ann
+
+    monkeypatch.setattr(ann, "EXACT_LIMIT", 1000)
+    monkeypatch.setattr(ann, "FILTER_EXACT_MAX", 300)
+    return ann
+
+
+def _clustered(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, d))
+    x = centres[rng.integers(0, 40, n)] + 0.5 * rng.standard_normal((n, d))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_plan_is_exact_up_to_the_limit_then_ivf_sq8():
+    from indexer.ann import EXACT_LIMIT, plan_dense_index
+
+    assert plan_dense_index(EXACT_LIMIT)["type"] == "IndexFlatIP"
+    big = plan_dense_index(1_000_000)
+    assert big["type"] == "IndexIVFScalarQuantizer" and big["quantizer"] == "SQ8"
+    assert big["nlist"] == 4096 and 0 < big["nprobe"] <= big["nlist"]
+    assert plan_dense_index(100_000)["nlist"] == 1024
+
+
+def test_ivf_index_recall_filters_and_round_trip(small_exact_limit, tmp_path):
+    ann = small_exact_limit
+    vectors = _clustered(6000)
+    index, info = ann.build_dense_index(vectors)
+    assert info["type"] == "IndexIVFScalarQuantizer" and not info["exact"] and info["n_vectors"] == 6000
+    assert info["nlist"] == 256 and index.nprobe == info["nprobe"]
+    queries = _clustered(50, seed=9)
+    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    found = ann.dense_search(index, queries, 10)
+    recall = np.mean([len(set(rows) & set(t)) / 10 for (rows, _), t in zip(found, truth)])
+    assert recall >= 0.9
+    for rows, scores in found:
+        assert (rows >= 0).all() and np.all(np.diff(scores) <= 1e-6)
+    # a broad filter goes through the IVF walk with a selector, a narrow one is scored exactly
+    broad = np.random.default_rng(1).random(6000) < 0.5
+    narrow = np.zeros(6000, dtype=bool)
+    narrow[np.random.default_rng(2).choice(6000, 200, replace=False)] = True
+    for mask in (broad, narrow):
+        for (rows, scores), q in zip(ann.dense_search(index, queries[:10], 10, mask), queries[:10]):
+            assert len(rows) == 10 and mask[rows].all()
+            if mask is narrow:
+                want = np.sort(np.where(mask, vectors @ q, -np.inf))[::-1][:10]
+                np.testing.assert_allclose(scores, want, atol=0.02)  # SQ8 decoding error only
+    path = tmp_path / "dense.faiss"
+    ann.write_dense_index(index, path)
+    again = ann.read_dense_index(path)
+    assert again.nprobe == index.nprobe
+    np.testing.assert_array_equal(ann.dense_search(again, queries, 10)[3][0], found[3][0])
+    assert ann.dense_search(index, queries[:1], 10, np.zeros(6000, dtype=bool))[0][0].size == 0
