@@ -35,9 +35,9 @@ _RHYMES = frozenset(
     ooc oong op ot ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt
     u ua uân uâng uât uây uc uê uêch uênh ui um un ung uôc uôi uôm uôn uông uôt uơ up ut uy uya uych
     uyên uyêt uynh uyp uyt uyu ư ưa ưc ưi ưm ưn ưng ưt ưu ươc ươi ươm ươn ương ươp ươt ươu
-    y yêm yên yêt yêu""".split()
+    y yêm yên yêt yêu ak ăk""".split()  # -k: highland place names (Đắk Lắk)
 )
-_STOP_CODAS = ("c", "ch", "p", "t")
+_STOP_CODAS = ("c", "ch", "p", "t")  # "Đăk Lăk" is written with and without the tone
 
 # Token = run of anything but whitespace, ASCII punctuation, digits and typographic quotes/dashes.
 _TOKEN = re.compile(r"[^\s!-@\[-`{-~\u2013\u2014\u2018\u2019\u201c\u201d\u2026]+")
@@ -210,11 +210,17 @@ def _best_reading(options: dict[str, str], preferred: str | None) -> tuple[str, 
 
 
 def _mostly_fixed(before: list[str], after: list[str]) -> bool:
+    """The conversion repairs most of the words that were not Vietnamese, breaks fewer than it repairs,
+    and leaves a paragraph whose words are mostly Vietnamese syllables."""
     if len(before) != len(after):
         return True  # the conversion merged or split words (mojibake repair): the overall score decides
     changed = [(b, a) for b, a in zip(before, after) if b != a and any(ch.isalpha() for ch in a)]
-    gain = sum(is_syllable(a) - is_syllable(b) for b, a in changed)
-    return 2 * gain > len(changed)
+    invalid_before = sum(not is_syllable(b) for b, _ in changed)
+    fixed = sum(not is_syllable(b) and is_syllable(a) for b, a in changed)
+    broken = sum(is_syllable(b) and not is_syllable(a) for b, a in changed)
+    words = [a for a in after if any(ch.isalpha() for ch in a) and not a.isascii()]  # "KH", "UBND" say nothing
+    valid_after = sum(is_syllable(a) for a in words)
+    return fixed > broken and 2 * fixed > invalid_before and 2 * valid_after >= len(words)
 
 
 def fix_legacy_text(text: str) -> tuple[str, str | None]:

@@ -187,6 +187,7 @@ while not stop.exists():
                 stats["states"][matched[0]] += 1
             else:
                 stats["mismatches"].append(key)
+                stats.setdefault("first_mismatch", [key, got, reader.generation_dir.name, reader.mode])
     rounds += 1
     if rounds == 1:
         Path({ready!r}).write_text("ready", encoding="utf-8")
@@ -236,7 +237,7 @@ def test_eight_readers_during_rebuilds_see_whole_answers(corpus_copy, tmp_path, 
     print("reader answers (from index A, from index B):", [(s["states"]["A"], s["states"]["B"]) for s in results])
     for number, stats in enumerate(results):
         assert stats["errors"] == []
-        assert stats["mismatches"] == []
+        assert stats["mismatches"] == [], stats.get("first_mismatch")
         assert stats["queries"] > len(queries) * 2 * 2  # kept answering through the rebuilds
         if number % 2 == 0:
             assert stats["states"]["A"] > 0 and stats["states"]["B"] > 0  # reopening readers see each new index
