@@ -15,6 +15,7 @@ from indexer.guards import check_pdf_streams, check_zip_file
 from indexer.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
 from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
+from indexer.pdfcompat import expand_filter_abbreviations, pdfium_pages
 from indexer.office import OFFICE_EXTENSIONS, read_office
 
 _MB = 1024 * 1024
@@ -171,14 +172,14 @@ def _pdf_pages(path: Path) -> list[str]:
             try:
                 unlocked = reader.decrypt("")
             except (DependencyError, NotImplementedError):
-                return _pdfium_pages(path)  # AES needs the optional `cryptography` package; PDFium has it built in
+                return pdfium_pages(path, _drop_page_number)  # AES needs the optional `cryptography` package; PDFium has it built in
             if not unlocked:
                 raise ReadError("PDF bị mã hóa (cần mật khẩu)")
         try:
             check_pdf_streams(reader)  # decompression bombs are refused before any page is parsed
             texts = [page.extract_text() or "" for page in reader.pages]
         except DeprecationError:
-            _expand_filter_abbreviations(reader)
+            expand_filter_abbreviations(reader)
             check_pdf_streams(reader)
             texts = [page.extract_text() or "" for page in reader.pages]
         return [_drop_page_number(text, number) for number, text in enumerate(texts, start=1)]
@@ -190,54 +191,6 @@ def _pdf_pages(path: Path) -> list[str]:
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pypdf (zlib, struct, KeyError, …)
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
-
-
-def _pdfium_pages(path: Path) -> list[str]:
-    """Text layer of each page through PDFium (opened with the empty password, as viewers do)."""
-    import pypdfium2
-
-    try:
-        document = pypdfium2.PdfDocument(str(path))
-    except pypdfium2.PdfiumError as exc:
-        raise ReadError("PDF bị mã hóa (cần mật khẩu)") from exc
-    try:
-        pages = []
-        for number in range(1, len(document) + 1):
-            page = document[number - 1]
-            textpage = page.get_textpage()
-            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            textpage.close()
-            page.close()
-            pages.append(_drop_page_number(text, number))
-        return pages
-    finally:
-        document.close()
-
-
-_FILTER_ABBREVIATIONS = {
-    "/Fl": "/FlateDecode", "/AHx": "/ASCIIHexDecode", "/A85": "/ASCII85Decode", "/LZW": "/LZWDecode",
-    "/RL": "/RunLengthDecode", "/CCF": "/CCITTFaxDecode", "/DCT": "/DCTDecode",
-}
-
-
-def _expand_filter_abbreviations(reader) -> None:
-    """pypdf ≥ 7 refuses the short filter names (/Fl) some old writers (pdfFactory) put on every stream."""
-    from pypdf.generic import ArrayObject, NameObject, StreamObject
-
-    for number in range(1, int(reader.trailer.get("/Size", 0))):
-        try:
-            obj = reader.get_object(number)
-        except Exception:  # noqa: BLE001 - a missing or broken object simply has nothing to rename
-            continue
-        if not isinstance(obj, StreamObject):
-            continue
-        filters = obj.get("/Filter")
-        if isinstance(filters, ArrayObject):
-            for k, name in enumerate(filters):
-                if name in _FILTER_ABBREVIATIONS:
-                    filters[k] = NameObject(_FILTER_ABBREVIATIONS[name])
-        elif filters in _FILTER_ABBREVIATIONS:
-            obj[NameObject("/Filter")] = NameObject(_FILTER_ABBREVIATIONS[filters])
 
 
 def _drop_page_number(text: str, number: int) -> str:

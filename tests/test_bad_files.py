@@ -35,8 +35,8 @@ def bomb_pdf(inflated: int = 160 * 1024 * 1024) -> bytes:
     return _pdf([b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"], data, deflated=True)
 
 
-def _pdf(pages: list[bytes], content: bytes, deflated: bool = False) -> bytes:
-    filter_entry = b" /Filter /FlateDecode" if deflated else b""
+def _pdf(pages: list[bytes], content: bytes, deflated: bool = False, filter_name: bytes = b"/FlateDecode") -> bytes:
+    filter_entry = b" /Filter " + filter_name if deflated else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -247,3 +247,14 @@ def test_guards_let_ordinary_files_through(tmp_path):
         archive.writestr("word/document.xml", " " * 500_000)  # ~1000× but small: a blank-heavy document
     check_zip_file(path)
     check_pdf_streams(pypdf.PdfReader(io.BytesIO(text_pdf(["Trang mot"]))))
+
+
+def test_abbreviated_filter_names_of_old_pdf_writers(tmp_path):
+    from indexer.readers import read_file
+
+    ops = b"BT /F1 12 Tf 72 760 Td (Ke hoach so 12/KH-UBND nam 2004) Tj ET"
+    page = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"]
+    path = tmp_path / "pdffactory.pdf"
+    path.write_bytes(_pdf(page, zlib.compress(ops), deflated=True, filter_name=b"/Fl"))  # pdfFactory Pro writes /Fl
+    assert "Ke hoach so 12/KH-UBND nam 2004" in read_file(path).pages[0]
