@@ -114,8 +114,9 @@ def show_plans(group: str, plans, question: str) -> None:
         with st.container(border=True):
             plan_header(docs_by_id.get(plan.doc_id), plan.doc_number, plan.title, plan.issuer, plan.date, plan.source)
             for i, c in enumerate(plan.citations):
-                quote(ui.citation_label(c.section, ui.paged_page(plan.source, c.page)), c.quote,
-                      ui.highlight_spans(c.quote, question))
+                label = ui.citation_label(c.section, ui.paged_page(plan.source, c.page),
+                                          ocr_confidence=c.ocr_confidence)
+                quote(label, c.quote, ui.highlight_spans(c.quote, question))
                 st.button("Đọc toàn văn", key=f"{group}-{plan.doc_id}-{i}", on_click=open_reader,
                           args=(plan.doc_id, c.section, c.quote, c.page))
 
@@ -218,7 +219,8 @@ def tab_ask() -> None:
         with st.container(border=True):
             plan_header(docs_by_id.get(hit.doc_id), hit.doc_number, hit.title, hit.issuer, hit.date, hit.source)
             heading = ui.shorten(hit.heading.split(" › ")[-1], 80)
-            label = f"#{hit.rank} · " + ui.citation_label(hit.section, ui.paged_page(hit.source, hit.page), heading)
+            label = f"#{hit.rank} · " + ui.citation_label(hit.section, ui.paged_page(hit.source, hit.page), heading,
+                                                         hit.ocr_confidence)
             # Phrase highlights read better; the engine's term spans cover English and abbreviation queries.
             quote(label, hit.text, ui.highlight_spans(hit.text, question) or hit.highlights)
             st.button("Đọc toàn văn", key=f"h-{hit.rank}", on_click=open_reader,

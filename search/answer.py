@@ -9,6 +9,7 @@ from indexer.duties import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.vntext import key_loose
 from search.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
+from search.ocr_note import with_ocr_confidence
 from search.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
@@ -25,6 +26,7 @@ class Citation:
     section: str
     page: int | None
     quote: str
+    ocr_confidence: float | None = None  # mean Tesseract confidence 0–100 of `page` when its text came from OCR
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def ask(searcher, question: str, llm=None) -> Answer:
         answer = _answer_list(corpus, parsed)
     else:
         answer = _answer_fact(corpus, searcher, parsed)
-    answer = _verified(corpus, answer)
+    answer = with_ocr_confidence(searcher.reader, _verified(corpus, answer))
     if llm is not None and answer.plans:
         from search.llm import rewrite_answer
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from indexer.duties import duty_quote_span
 from indexer.model import Duty
 from indexer.settings import Settings
+from search.ocr_note import ocr_note
 
 _FREQUENCY_NAMES = {"monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
                     "periodic": "định kỳ", "once": "một lần"}
@@ -42,7 +43,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"\n• {plan.doc_number or plan.title or plan.source} — {plan.source}")
             for citation in plan.citations:
                 where = ", ".join(x for x in (f"mục {citation.section}" if citation.section else "",
-                                              f"trang {citation.page}" if citation.page else "") if x)
+                                              f"trang {citation.page}" if citation.page else "",
+                                              ocr_note(citation.ocr_confidence)) if x)
                 print(f"  “{' '.join(citation.quote.split())}”" + (f" ({where})" if where else ""))
     return 0
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from indexer.settings import Settings
+from search.ocr_note import ocr_note
 
 SNIPPET = 320  # characters of passage shown per hit in the human output
 
@@ -72,6 +73,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             where.append(f"mục {hit.section}")
         if hit.page is not None:
             where.append(f"trang {hit.page}")
+        if hit.ocr_confidence is not None:
+            where.append(ocr_note(hit.ocr_confidence))
         print(f"   {' · '.join(where)}")
         print(f"   {_snippet(hit.text, hit.highlights)}")
     return 0

@@ -14,6 +14,7 @@ from indexer.model import DocumentInfo
 from search import proximity
 from search.doc_match import DocumentMatcher, put_first, signature_passages
 from search.fusion import fuse
+from search.ocr_note import ocr_confidence
 from search.query import ParsedQuery, QueryUnderstanding
 
 MODES = ("hybrid", "lexical", "dense")
@@ -41,6 +42,7 @@ class Hit:
     page: int | None
     text: str
     highlights: list[list[int]] = field(default_factory=list)
+    ocr_confidence: float | None = None  # mean Tesseract confidence 0–100 of `page` when its text came from OCR
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,7 @@ class Searcher:
                 page=chunk.page_start,
                 text=chunk.text,
                 highlights=highlight_spans(chunk.text, parsed),
+                ocr_confidence=ocr_confidence(self.reader, chunk.doc_id, chunk.page_start),
             ))
         return hits
 

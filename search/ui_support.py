@@ -15,6 +15,7 @@ from pathlib import Path
 
 from indexer.errors import TracuuError
 from indexer.vntext import key_loose, tokenize
+from search.ocr_note import ocr_note
 
 ALLOWED_UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt")
 FREQUENCY_LABELS = {
@@ -159,8 +160,10 @@ def shorten(text: str, limit: int) -> str:
     return line[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def citation_label(section: str | None, page: int | None, heading: str | None = None) -> str:
-    """"Mục II.9 (Nhiệm vụ…) · trang 3" — section path, heading when given, and page for paged formats."""
+def citation_label(section: str | None, page: int | None, heading: str | None = None,
+                   ocr_confidence: float | None = None) -> str:
+    """"Mục II.9 (Nhiệm vụ…) · trang 3" — section path, heading when given, page for paged formats, and the
+    OCR note ("chữ nhận dạng (OCR), độ tin cậy 94%") when the page's text came from OCR."""
     parts = []
     if section:
         parts.append(f"Mục {section}" + (f" ({heading})" if heading else ""))
@@ -170,6 +173,8 @@ def citation_label(section: str | None, page: int | None, heading: str | None = 
         parts.append("Phần đầu văn bản")
     if page:
         parts.append(f"trang {page}")
+    if ocr_confidence is not None:
+        parts.append(ocr_note(ocr_confidence))
     return " · ".join(parts)
 
 

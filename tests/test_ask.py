@@ -151,7 +151,7 @@ def test_searcher_api_and_cli_json(searcher, lexical_index_dir, capsys):
     assert set(payload) >= {"question", "answer", "plans"}
     [plan] = payload["plans"]
     assert set(plan) == {"doc_id", "source", "doc_number", "title", "issuer", "date", "citations"}
-    assert set(plan["citations"][0]) == {"section", "page", "quote"}
+    assert set(plan["citations"][0]) == {"section", "page", "quote", "ocr_confidence"}
     assert main(["ask", QUARTERLY_SNV[0], "--index", str(lexical_index_dir)]) == 0
     out = capsys.readouterr().out
     assert "80/KH-UBND" in out and "Gần đúng" in out

@@ -15,7 +15,7 @@ from search.fusion import fuse, min_max, rrf, weighted
 from search.retrieve import Hit, Searcher, highlight_spans
 
 HIT_KEYS = ["rank", "score", "doc_id", "source", "doc_number", "title", "issuer", "date", "section", "heading",
-            "page", "text", "highlights"]
+            "page", "text", "highlights", "ocr_confidence"]
 QUARTERLY = "định kỳ hàng quý báo cáo UBND tỉnh"
 REPO = Path(__file__).resolve().parents[1]
 
