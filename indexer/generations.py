@@ -8,12 +8,13 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from indexer.errors import IndexLocked
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
+PIN_FILE = "manifest.json"  # every finished generation has one; readers hold a shared flock on it
 _GEN_NAME = re.compile(r"^gen-(\d{6,})$")
 
 
@@ -85,11 +86,49 @@ def flip_current(index_dir: Path, gen_dir: Path) -> None:
     fsync_dir(index_dir)
 
 
+def pin_generation(gen_dir: Path) -> IO[bytes] | None:
+    """Shared lock that keeps gen_dir on disk while the returned handle is open (an IndexReader's lifetime).
+
+    None when the generation is being removed or already was: the caller reads CURRENT again.
+    """
+    try:
+        handle = open(Path(gen_dir) / PIN_FILE, "rb")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # a build holds it exclusively while deleting the folder
+        handle.close()
+        return None
+    # The remover unlinks the file before it unlocks it: a link count of 0 means we locked a deleted generation.
+    if os.fstat(handle.fileno()).st_nlink == 0:
+        handle.close()
+        return None
+    return handle
+
+
 def remove_generations(index_dir: Path, keep: set[str]) -> None:
-    """Delete generation folders not named in keep (leftovers of killed builds, generations older than the previous)."""
+    """Delete generation folders not named in keep (leftovers of killed builds, generations older than the previous).
+
+    A generation an open reader has pinned stays, so its lazily loaded files (dense.faiss, lexical/) are still
+    there when it needs them; a later build removes it once no reader holds it.
+    """
     for gen_dir in generations(index_dir):
-        if gen_dir.name not in keep:
+        if gen_dir.name in keep:
+            continue
+        try:
+            handle = open(gen_dir / PIN_FILE, "rb")
+        except FileNotFoundError:  # a killed build's folder: no reader ever opened it
             shutil.rmtree(gen_dir, ignore_errors=True)
+            continue
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # pinned by a reader
+            shutil.rmtree(gen_dir, ignore_errors=True)  # unlinks the pin file while we still hold it locked
+        finally:
+            handle.close()
 
 
 @contextlib.contextmanager

@@ -6,20 +6,21 @@ import sqlite3
 import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Sequence
 
 import numpy as np
 
 from indexer.embed import Embedder, resolve_model
 from indexer.errors import IndexMismatch, IndexMissing, ModelUnavailable
 from indexer.filters import row_mask
-from indexer.generations import current_generation
+from indexer.generations import current_generation, pin_generation
 from indexer.manifest import check_format, check_model, check_setting, read_manifest, rebuild_command
 from indexer.model import DocumentInfo, Duty, PageSpan, Section, SignatureBlock
 
 DB_FILE = "tracuu.sqlite"
 LEXICAL_DIR = "lexical"
 DENSE_FILE = "dense.faiss"
+OPEN_ATTEMPTS = 10  # CURRENT moved on between reading it and pinning its folder: read it again
 DUTY_FIELDS = tuple(f.name for f in fields(Duty))
 # Row numbers are reassigned by rebuilding this table in (source, ordinal) order after every change.
 CHUNKS_DDL = """
@@ -101,8 +102,9 @@ class IndexReader:
     """Read access to the live generation of an index folder; loads lazily, safe to share between threads."""
 
     def __init__(self, index_dir: Path, generation_dir: Path, manifest: dict, conn: sqlite3.Connection,
-                 model: str | None, embedder: Embedder | None) -> None:
+                 model: str | None, embedder: Embedder | None, pin: IO[bytes] | None = None) -> None:
         self.index_dir = index_dir
+        self._pin = pin  # keeps generation_dir on disk until close(), whatever builds run meanwhile
         self.generation_dir = generation_dir
         self.manifest = manifest
         self._conn = conn
@@ -116,11 +118,37 @@ class IndexReader:
 
     @classmethod
     def open(cls, index_dir: Path | str, model: str | None = None, embedder: Embedder | None = None) -> "IndexReader":
-        """Open the live generation; `model` (name or folder) or `embedder` must match the model that built it."""
+        """Open the live generation; `model` (name or folder) or `embedder` must match the model that built it.
+
+        The generation is pinned until close(): builds meanwhile do not delete it, so files loaded later
+        (lexical/, dense.faiss) come from the generation whose manifest and database were opened here.
+        """
         index_dir = Path(index_dir)
-        gen_dir = current_generation(index_dir)
+        gen_dir, pin = cls._pin_live(index_dir)
+        try:
+            return cls._open_pinned(index_dir, gen_dir, pin, model, embedder)
+        except BaseException:
+            pin.close()
+            raise
+
+    @staticmethod
+    def _pin_live(index_dir: Path) -> tuple[Path, IO[bytes]]:
+        """The live generation folder and the handle that pins it."""
+        gen_dir = None
+        for _attempt in range(OPEN_ATTEMPTS):
+            gen_dir = current_generation(index_dir)
+            pin = pin_generation(gen_dir) if gen_dir is not None else None
+            if pin is not None:
+                return gen_dir, pin
         if gen_dir is None:
             raise IndexMissing(f"Chưa có chỉ mục tại {index_dir}. Lập chỉ mục: {rebuild_command(index_dir)}")
+        read_manifest(gen_dir)  # raises its own message when the live generation has no manifest
+        raise IndexMissing(f"Chỉ mục tại {index_dir} đang bị thay liên tục; hãy thử lại. "
+                           f"Nếu lỗi còn, lập lại: {rebuild_command(index_dir)}")
+
+    @classmethod
+    def _open_pinned(cls, index_dir: Path, gen_dir: Path, pin: IO[bytes], model: str | None,
+                     embedder: Embedder | None) -> "IndexReader":
         manifest = read_manifest(gen_dir)
         check_format(manifest, index_dir)
         cls._check_derived(manifest, index_dir)
@@ -138,7 +166,7 @@ class IndexReader:
         db_path = gen_dir / DB_FILE
         if not db_path.is_file():
             raise IndexMissing(f"Thiếu {db_path}; lập lại chỉ mục: {rebuild_command(index_dir)}")
-        return cls(index_dir, gen_dir, manifest, connect_read_only(db_path), model, embedder)
+        return cls(index_dir, gen_dir, manifest, connect_read_only(db_path), model, embedder, pin)
 
     @staticmethod
     def _check_derived(manifest: dict, index_dir: Path) -> None:
@@ -156,6 +184,9 @@ class IndexReader:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._pin is not None:
+                self._pin.close()  # the next build may now delete this generation if it is no longer live
+                self._pin = None
 
     # ---- what the index is ------------------------------------------------------------------------------
 

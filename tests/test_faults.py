@@ -1,6 +1,7 @@
 """Crashes, concurrency and isolation: builds SIGKILLed at random moments, readers during rebuilds, no network."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -15,7 +16,7 @@ import pytest
 
 from fake_embedder import FakeEmbedder
 from indexer.build import build_index
-from indexer.generations import current_generation
+from indexer.generations import current_generation, generations, pin_generation, remove_generations
 from indexer.store import IndexReader
 from search.retrieve import Searcher
 
@@ -243,6 +244,50 @@ def test_eight_readers_during_rebuilds_see_whole_answers(corpus_copy, tmp_path, 
             assert stats["states"]["A"] > 0 and stats["states"]["B"] > 0  # reopening readers see each new index
         else:
             assert stats["states"]["B"] == 0  # an open Searcher keeps answering from the index it opened
+
+
+def test_open_reader_keeps_its_generation_through_rebuilds(corpus_copy, tmp_path, references):
+    """dense.faiss, loaded at the first hybrid query, still comes from the generation the reader opened."""
+    queries = dev_queries()[:3]
+    states = CorpusStates(corpus_copy)
+    index_dir = tmp_path / "index"
+    build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    reader = IndexReader.open(index_dir, embedder=FakeEmbedder())
+    pinned = reader.generation_dir
+    try:
+        searcher = Searcher(reader, reader.lexical())
+        for target in ("B", "A", "B"):  # without the pin, the second build deleted the reader's generation
+            states.set(target)
+            build_index([corpus_copy], index_dir, model=FakeEmbedder())
+        assert pinned.is_dir() and current_generation(index_dir) != pinned
+        got = {f"{q['id']}/{mode}": [[h.source, h.section, h.text] for h in searcher.search(q["q"], k=5, mode=mode)]
+               for q in queries for mode in MODES}
+        assert got == {key: references["A"][key] for key in got}
+    finally:
+        reader.close()
+    states.set("A")
+    build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    assert not pinned.exists() and len(generations(index_dir)) == 2  # unpinned, the next build removed it
+
+
+def test_pin_and_remove_exclude_each_other(tmp_path):
+    old, live = tmp_path / "gen-000001", tmp_path / "gen-000002"
+    for gen in (old, live):
+        gen.mkdir()
+        (gen / "manifest.json").write_text("{}", encoding="utf-8")
+    pin = pin_generation(old)
+    assert pin is not None
+    remove_generations(tmp_path, keep={live.name})
+    assert old.is_dir()  # a reader holds it
+    pin.close()
+    remove_generations(tmp_path, keep={live.name})
+    assert not old.exists() and live.is_dir()
+    assert pin_generation(old) is None  # a reader that read an old CURRENT reads it again
+    with open(live / "manifest.json", "rb") as remover:  # a build deleting this folder holds it exclusively
+        fcntl.flock(remover.fileno(), fcntl.LOCK_EX)
+        assert pin_generation(live) is None
+    (live / "manifest.json").unlink()
+    assert pin_generation(live) is None
 
 
 def test_build_and_search_without_network(corpus_copy, tmp_path, monkeypatch):
