@@ -89,7 +89,9 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
 def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
     """(name, factory, search-parameter name, values to sweep) for each candidate index type.
 
-    Above LARGE vectors the fp32 approximate variants (as much memory as exact search) and Flat fp16 are left out.
+    Above LARGE vectors only exact search and the IVF variants run: fp32 approximate indexes take as much memory
+    as exact search, and HNSW, at 100k already short of recall@10 0.95 at efSearch 128 on these tightly clustered
+    vectors and 2–3× slower to build than IVF, would take most of an hour to build at 1M on 2 cores.
     """
     import faiss
 
@@ -117,9 +119,9 @@ def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
     if n <= LARGE:
         specs += [("Flat fp16", lambda: faiss.IndexScalarQuantizer(d, sq.QT_fp16, ip), "", [None]),
                   ("HNSW32 fp32", hnsw(None), "efSearch", [32, 64, 128, 256, 512])]
-    specs += [("HNSW32 SQ8", hnsw(sq.QT_8bit), "efSearch", [64, 128, 256, 512])]
     if n <= LARGE:
-        specs += [(f"IVF{nlist} fp32", ivf(None), "nprobe", [8, 16, 32, 64, 128])]
+        specs += [("HNSW32 SQ8", hnsw(sq.QT_8bit), "efSearch", [64, 128, 256, 512]),
+                  (f"IVF{nlist} fp32", ivf(None), "nprobe", [8, 16, 32, 64, 128])]
     specs += [(f"IVF{nlist} fp16", ivf(sq.QT_fp16), "nprobe", [16, 32, 64, 128]),
               (f"IVF{nlist} SQ8", ivf(sq.QT_8bit), "nprobe", [16, 32, 64, 128])]
     return specs

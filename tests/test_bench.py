@@ -285,7 +285,8 @@ def test_bench_smoke_run_writes_json_and_markdown(tmp_path):
     assert result["passages"] == 10_000 and result["queries"]["total"] == 60
     engines = {row["engine"] if row["engine"].startswith("ours") else row["engine"].split(" ")[0]: row
                for row in result["lexical"]["engines"]}
-    assert set(engines) == {"ours (unigram)", "ours (product)", "ours (product, fast path)", "bm25s", "rank_bm25"}
+    assert set(engines) == {"ours (unigram)", "ours (unigram, fast path)", "ours (product)", "ours (product, fast path)",
+                            "bm25s", "rank_bm25"}
     # the fast path returns the shipped search's results
     assert engines["ours (product, fast path)"]["top10_overlap"] == pytest.approx(engines["ours (product)"]["top10_overlap"], abs=0.02)
     assert result["lexical"]["reference"] == "rank_bm25"
