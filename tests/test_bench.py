@@ -187,21 +187,6 @@ def test_top_k_dense():
     assert rows.tolist() == want.tolist() and np.array_equal(top, big[want])
 
 
-def test_fast_matches_equals_proximity_matches(passages):
-    from bench.proximity_fast import fast_matches
-    from indexer.lexical import LexicalIndex, analyze
-    from search import proximity
-    from search.query import QueryUnderstanding
-
-    index = LexicalIndex.build(passages[:300])
-    understanding = QueryUnderstanding()
-    for q in make_queries(passages[:300], n=30, seed=2):
-        values = proximity.concept_values(understanding.parse(q.text), index)
-        for text in passages[:300:15]:
-            tokens = analyze(text, compounds=False)
-            assert fast_matches(tokens, values) == proximity.matches(text, values)
-
-
 # ---- vectors ------------------------------------------------------------------------------------------------
 
 
