@@ -96,7 +96,9 @@ def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
     import faiss
 
     ip = faiss.METRIC_INNER_PRODUCT
-    nlist = 1 << int(round(np.log2(max(16, 4 * np.sqrt(n)))))  # 4·√n rounded to a power of two: 1024 at 100k, 4096 at 1M
+    from indexer.ann import ivf_lists
+
+    nlist = ivf_lists(n)  # as indexer.ann builds it
 
     def hnsw(quantizer: int | None):
         def make():
@@ -127,12 +129,26 @@ def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
     return specs
 
 
-def _build(factory: Callable[[], object], base: np.ndarray, train_max: int = 100_000, seed: int = 0):
+def chosen_config(n: int) -> dict:
+    """The row of this sweep that indexer.ann builds for n vectors (its index type and search parameter)."""
+    from indexer.ann import plan_dense_index
+
+    plan = plan_dense_index(n)
+    if plan["exact"]:
+        return {"index": "Flat fp32 (exact)", "params": "", "plan": plan}
+    return {"index": f"IVF{plan['nlist']} {plan['quantizer']}", "params": f"nprobe={plan['nprobe']}", "plan": plan}
+
+
+def _build(factory: Callable[[], object], base: np.ndarray, seed: int = 0):
     index = factory()  # the faiss wrappers keep the IVF quantizer alive through referenced_objects
     start = time.perf_counter()
     if not index.is_trained:
+        from indexer.ann import TRAIN_MAX, TRAIN_PER_LIST
+
+        # the training-set size indexer.ann uses, so the IVF rows are the index the product builds
+        train = min(base.shape[0], TRAIN_MAX, TRAIN_PER_LIST * getattr(index, "nlist", 256))
         rng = np.random.default_rng(seed)
-        sample = base if base.shape[0] <= train_max else base[rng.choice(base.shape[0], train_max, replace=False)]
+        sample = base if base.shape[0] <= train else base[np.sort(rng.choice(base.shape[0], train, replace=False))]
         index.train(sample)
     index.add(base)
     return index, time.perf_counter() - start
@@ -170,4 +186,5 @@ def run_dense(base: np.ndarray, queries: np.ndarray, progress: Callable[[str], N
                                  extra={"timed_queries": int(found.shape[0])} if found.shape[0] < queries.shape[0] else {}))
         if index is not exact:
             del index
-    return {"k": K, "vectors": n, "dimension": d, "queries": int(queries.shape[0]), "rows": rows}
+    return {"k": K, "vectors": n, "dimension": d, "queries": int(queries.shape[0]), "rows": rows,
+            "chosen": chosen_config(n)}

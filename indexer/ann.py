@@ -22,11 +22,16 @@ TRAIN_MAX = 262_144
 FILTER_EXACT_MAX = 20_000
 
 
+def ivf_lists(n_vectors: int) -> int:
+    """Inverted lists for n vectors: 4·√n rounded to a power of two (1024 at 100k, 4096 at 1M)."""
+    return 1 << max(4, int(round(math.log2(4 * math.sqrt(max(1, n_vectors))))))
+
+
 def plan_dense_index(n_vectors: int) -> dict:
     """The index build_dense_index makes for n_vectors (the `dense` entry of the manifest, without counts)."""
     if n_vectors <= EXACT_LIMIT:
         return {"type": "IndexFlatIP", "exact": True}
-    nlist = 1 << max(4, int(round(math.log2(4 * math.sqrt(n_vectors)))))  # 4·√n as a power of two
+    nlist = ivf_lists(n_vectors)
     return {"type": "IndexIVFScalarQuantizer", "exact": False, "quantizer": "SQ8", "nlist": nlist,
             "nprobe": min(NPROBE, nlist), "train_vectors": min(n_vectors, TRAIN_MAX, TRAIN_PER_LIST * nlist)}
 
