@@ -306,7 +306,6 @@ def small_exact_limit(monkeypatch):
     from indexer import ann
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 1000)
-    monkeypatch.setattr(ann, "FILTER_EXACT_MAX", 300)
     return ann
 
 
@@ -340,7 +339,7 @@ def test_ivf_index_recall_filters_and_round_trip(small_exact_limit, tmp_path):
     assert recall >= 0.9
     for rows, scores in found:
         assert (rows >= 0).all() and np.all(np.diff(scores) <= 1e-6)
-    # a broad filter goes through the IVF walk with a selector, a narrow one is scored exactly
+    # a filter widens the walk in proportion: a narrow one visits every list (exact over the allowed codes)
     broad = np.random.default_rng(1).random(6000) < 0.5
     narrow = np.zeros(6000, dtype=bool)
     narrow[np.random.default_rng(2).choice(6000, 200, replace=False)] = True
