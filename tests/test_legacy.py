@@ -1,7 +1,6 @@
 """Legacy Vietnamese encodings: tables checked against independent oracles, detection, scoring, runs."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -40,7 +39,6 @@ def test_tcvn3_table_covers_every_lowercase_letter_and_the_seven_capitals():
     assert len(TCVN3_SIGNATURE) == 74
 
 
-@pytest.mark.skipif(shutil.which("iconv") is None, reason="glibc iconv is part of every Debian base system")
 def test_tcvn3_table_agrees_with_glibc_for_the_letters_above_0xa0():
     # glibc's TCVN5712-1 is VN1; for the 74 letters at 0xA1–0xFE VN1 and VN3 agree (research §2.3).
     data = bytes(sorted(ord(ch) for ch in TCVN3_SIGNATURE))
@@ -49,7 +47,6 @@ def test_tcvn3_table_agrees_with_glibc_for_the_letters_above_0xa0():
     assert tcvn3_to_unicode(data.decode("latin-1")) == expected
 
 
-@pytest.mark.skipif(shutil.which("iconv") is None, reason="glibc iconv is part of every Debian base system")
 def test_viscii_table_agrees_with_glibc():
     data = bytes(range(256))
     glibc = subprocess.run(["iconv", "-f", "VISCII", "-t", "UTF-8"], input=data, capture_output=True, check=True)
@@ -231,7 +228,6 @@ def test_unhinted_paragraphs_follow_the_document_encoding():
     assert encoding == "tcvn3"
 
 
-@pytest.mark.skipif(not (SHARED / "data" / "legacy-encodings").is_dir(), reason="shared data set")
 def test_scorer_on_a_real_tcvn3_pdf_text_layer():
     from bench.legacy_score import score_text
     from indexer.readers import read_file

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from indexer.readers import read_file
 REPO = Path(__file__).resolve().parents[1]
 SEED = next((REPO / "corpus").glob("002_*.txt"))
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
-needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is installed by .ci/run")
 PHRASES = ["định kỳ hàng quý báo cáo UBND tỉnh", "trước ngày 10/7/2020"]
 
 
@@ -91,7 +89,6 @@ def test_only_image_pages_with_no_text_are_ocr_candidates(tmp_path):
     assert pages_to_ocr(mixed, ["", "a text layer that is long enough to be real text"]) == []
 
 
-@needs_tesseract
 @pytest.mark.slow
 def test_image_only_seed_plan_is_read_indexed_and_found(tmp_path):
     from indexer.build import build_index

@@ -16,7 +16,6 @@ from indexer.readers import read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LEGACY = SHARED / "data" / "legacy-encodings"
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by .ci/run")
 
 
 def _rtf_escape(text: str) -> str:
@@ -83,7 +82,6 @@ def test_missing_libreoffice_gives_a_clear_status(tmp_path, no_office_tools):
         read_file(sheet)
 
 
-@needs_soffice
 def test_rtf_runs_are_converted_by_their_fonts(tmp_path):
     raw = read_file(make_rtf(tmp_path / "legacy.rtf", LEGACY_PARAGRAPHS))
     assert raw.format == "rtf"
@@ -91,7 +89,6 @@ def test_rtf_runs_are_converted_by_their_fonts(tmp_path):
     assert raw.encoding == "tcvn3+vni"
 
 
-@needs_soffice
 def test_odt_is_read_without_libreoffice(tmp_path, monkeypatch):
     source = make_rtf(tmp_path / "legacy.rtf", LEGACY_PARAGRAPHS)
     workdir = tmp_path / "convert"
@@ -103,8 +100,6 @@ def test_odt_is_read_without_libreoffice(tmp_path, monkeypatch):
     assert _lines(raw.pages) == LEGACY_EXPECTED
 
 
-@needs_soffice
-@pytest.mark.skipif(not (SHARED / "data" / "luongminh-docs").is_dir(), reason="shared data set")
 def test_real_word97_document_in_unicode():
     raw = read_file(SHARED / "data" / "luongminh-docs" / "99_2025_NQ-HDND_685704.doc")
     assert raw.format == "doc"
@@ -115,9 +110,7 @@ def test_real_word97_document_in_unicode():
     assert len(raw.pages) >= 2  # LibreOffice's page breaks are kept
 
 
-@needs_soffice
 @pytest.mark.slow
-@pytest.mark.skipif(not LEGACY.is_dir(), reason="shared data set")
 @pytest.mark.parametrize(
     ("relative", "label"),
     [
@@ -139,7 +132,6 @@ def test_legacy_corpus_documents_reach_the_target(relative, label):
     assert diacritic_nocase >= 0.95
 
 
-@needs_soffice
 def test_damaged_office_files_are_refused(tmp_path):
     junk = tmp_path / "junk.doc"
     junk.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(6000))  # LibreOffice imports it as UTF-16 text
