@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluate import (Bm25Baseline, EvalFileError, EvalQuery, QueryOutcome, counts, evaluate, format_table,
+from search.evaluate import (Bm25Baseline, EvalFileError, EvalQuery, counts, evaluate, format_table,
                              judge, load_queries, metrics)
 
 REPO = Path(__file__).resolve().parents[1]
