@@ -235,14 +235,29 @@ def _description(q: Question, via_intermediary: bool) -> str:
         words.append(f"có thời hạn trước ngày {_show_deadline(q.deadline)}")
     elif q.asks_deadline:
         words.append("có thời hạn")
-    topic = [c.label for c in q.concepts]
+    topic = _topic_phrase(q)
     if topic:
-        words.append(f"đề cập đến “{' '.join(topic)}”")
+        words.append(f"đề cập đến “{topic}”")
     if q.issuer:
         words.append(f"của {q.issuer}")
     if q.year:
         words.append(f"năm {q.year}")
     return " ".join(words) or "thỏa mãn câu hỏi"
+
+
+def _topic_phrase(q: Question) -> str:
+    """The topic as the user wrote it: the stretch of the question from the first to the last concept label."""
+    labels = [c.label for c in q.concepts]
+    if not labels:
+        return ""
+    loose = key_loose(q.text)  # length-preserving, so offsets found here are offsets in q.text
+    spans = []
+    for label in labels:
+        at = loose.rfind(key_loose(label))  # framing words ("đề cập đến") come first, the topic last
+        if at < 0:
+            return " ".join(labels)  # a concept that came from translation or expansion: list the labels
+        spans.append((at, at + len(label)))
+    return q.text[min(s for s, _ in spans):max(e for _, e in spans)].strip(" ?.,;:")
 
 
 def _show_deadline(value: str) -> str:

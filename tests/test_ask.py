@@ -155,3 +155,10 @@ def test_searcher_api_and_cli_json(searcher, lexical_index_dir, capsys):
     assert main(["ask", QUARTERLY_SNV[0], "--index", str(lexical_index_dir)]) == 0
     out = capsys.readouterr().out
     assert "80/KH-UBND" in out and "Gần đúng" in out
+
+
+def test_topic_answer_quotes_the_topic_as_written(searcher):
+    answer = ask(searcher, "kế hoạch nào đề cập đến chỉ số năng lực cạnh tranh cấp tỉnh PCI")
+    assert "“chỉ số năng lực cạnh tranh cấp tỉnh PCI”" in answer.answer
+    unaccented = ask(searcher, "ke hoach nao de cap den chi so nang luc canh tranh cap tinh PCI")
+    assert "“chi so nang luc canh tranh cap tinh PCI”" in unaccented.answer
