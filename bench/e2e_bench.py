@@ -101,14 +101,23 @@ def _run_phase(args: list[str], out: Path, progress: Callable[[str], None]) -> d
 
 
 def run_e2e(work: Path, archive: Path, real_vectors: Path, queries: Sequence[str],
-            progress: Callable[[str], None] = print) -> dict:
-    """Lexical-only build (indexing throughput, peak RSS), hybrid re-build (dense part), then the warm searcher."""
+            progress: Callable[[str], None] = print, resume: bool = False) -> dict:
+    """Lexical-only build (indexing throughput, peak RSS), hybrid re-build (dense part), then the warm searcher.
+
+    resume: keep the lexical-only build of an earlier run in the same work folder (its index and measurements).
+    """
     index = work / "index"
     query_file = work / "queries.json"
     with open(query_file, "w", encoding="utf-8") as handle:
         json.dump(list(queries), handle, ensure_ascii=False)
-    progress("e2e: build_index, lexical only (read → chunk → store → lexical)")
-    lexical = _run_phase(["build", "--archive", str(archive), "--index", str(index)], work / "build_lexical.json", progress)
+    done = work / "build_lexical.json"
+    if resume and done.is_file() and index.is_dir():
+        progress("e2e: reusing the lexical-only build of the earlier run")
+        with open(done, encoding="utf-8") as handle:
+            lexical = json.load(handle)
+    else:
+        progress("e2e: build_index, lexical only (read → chunk → store → lexical)")
+        lexical = _run_phase(["build", "--archive", str(archive), "--index", str(index)], done, progress)
     progress("e2e: build_index again with the clustered embedder (embed + FAISS; files unchanged)")
     hybrid = _run_phase(["build", "--archive", str(archive), "--index", str(index), "--real-vectors", str(real_vectors)],
                         work / "build_hybrid.json", progress)

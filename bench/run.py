@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onnx-passages", type=int, default=512, help="số đoạn cho phép đo ONNX")
     p.add_argument("--rank-bm25-queries", type=int, default=None, help="giới hạn số truy vấn cho rank_bm25 (chậm)")
     p.add_argument("--keep-work", action="store_true", help="giữ kho và chỉ mục tổng hợp sau khi đo")
+    p.add_argument("--resume", action="store_true",
+                   help="dùng lại kho và bản lập chỉ mục từ vựng của lần chạy trước (cần --keep-work lần trước)")
     p.add_argument("--threads", type=int, default=2, help="số luồng cho mọi thư viện (mặc định 2)")
     return p
 
@@ -182,8 +184,10 @@ def run(args: argparse.Namespace) -> dict:
             progress(f"e2e: writing an archive of about {e2e_n:,} passages as .txt plans")
             files, expected = synth.write_archive(archive, e2e_n)
             progress(f"e2e: {files:,} plan files")
-        shutil.rmtree(work / "index", ignore_errors=True)
-        result["e2e"] = run_e2e(work, archive, work / "real_vectors.npy", [q.text for q in queries], progress)
+        if not args.resume:
+            shutil.rmtree(work / "index", ignore_errors=True)
+        result["e2e"] = run_e2e(work, archive, work / "real_vectors.npy", [q.text for q in queries], progress,
+                                resume=args.resume)
         progress.part_done()
     if "onnx" in parts:
         from bench.dense_bench import real_model_dir
