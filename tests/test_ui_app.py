@@ -9,25 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indexer.generations import current_generation
+from ui_texts import QUESTION, SCRIPT_PLAN
 
 APP = str(Path(__file__).resolve().parents[1] / "ui_streamlit.py")
-QUESTION = "ke hoach nao yeu cau bao cao hang quy ve so noi vu"
 QUOTE = "định kỳ hàng quý báo cáo UBND tỉnh (qua Sở Nội vụ)"
-SCRIPT_PLAN = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
-
-Số: 12/KH-UBND
-
-An Bình, ngày 05 tháng 3 năm 2024
-
-KẾ HOẠCH
-Thử nghiệm hiển thị văn bản có mã
-
-I. Mục đích, yêu cầu
-1. Kiểm tra rằng nội dung <script>alert(1)</script> được hiển thị như chữ thường.
-
-II. Tổ chức thực hiện
-1. Văn phòng UBND xã báo cáo kết quả hàng tháng về Phòng Nội vụ.
-"""
 
 
 def _app(monkeypatch, index_dir: Path, corpus_dir: Path) -> AppTest:

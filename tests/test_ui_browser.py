@@ -13,26 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from ui_texts import QUESTION, SCRIPT_PLAN
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-QUESTION = "ke hoach nao yeu cau bao cao hang quy ve so noi vu"
-SCRIPT_PLAN = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
 
-Số: 12/KH-UBND
-
-An Bình, ngày 05 tháng 3 năm 2024
-
-KẾ HOẠCH
-Thử nghiệm hiển thị văn bản có mã
-
-I. Mục đích, yêu cầu
-1. Kiểm tra rằng nội dung <script>alert(1)</script> được hiển thị như chữ thường.
-
-II. Tổ chức thực hiện
-1. Văn phòng UBND xã báo cáo kết quả hàng tháng về Phòng Nội vụ.
-"""
 UPLOADED_PLAN = """KẾ HOẠCH
 Bảo vệ rừng đầu nguồn sông Trà Khúc năm 2025
 
