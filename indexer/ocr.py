@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
+from indexer.external import run_killable
 
 OCR_DPI = 300
 OCR_LANGUAGE = "vie"
@@ -127,19 +126,14 @@ def ocr_image_file(image_path: Path, language: str = OCR_LANGUAGE) -> OcrPage:
 
 def _tesseract_tsv(binary: str, image_path: Path, language: str) -> tuple[str, float]:
     command = [binary, str(image_path), "stdout", "-l", language, "--psm", "3", "tsv"]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True
-    )
     try:
-        stdout, stderr = process.communicate(timeout=PAGE_TIMEOUT_S)
+        process = run_killable(command, PAGE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
         raise ReadError(f"nhận dạng chữ một trang quá {PAGE_TIMEOUT_S:.0f} giây, bỏ qua tệp") from None
     if process.returncode != 0:
-        detail = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        detail = process.stderr.decode("utf-8", errors="replace").strip().splitlines()
         raise ReadError(f"Tesseract lỗi khi nhận dạng chữ ({detail[-1][:120] if detail else process.returncode})")
-    return parse_tsv(stdout.decode("utf-8", errors="replace"))
+    return parse_tsv(process.stdout.decode("utf-8", errors="replace"))
 
 
 def parse_tsv(tsv: str) -> tuple[str, float]:

@@ -1,15 +1,14 @@
 """Old Office files (.doc, .rtf, .xls, .ppt) through LibreOffice headless, and OpenDocument files, read with their font runs."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
+from indexer.external import run_killable
 from indexer.guards import check_zip_archive
 from indexer.legacy import convert_runs_tagged, syllable_validity
 from indexer.model import RawText
@@ -73,20 +72,13 @@ def convert_with_soffice(binary: str, path: Path, target: str, workdir: Path, ti
         binary, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
         "--nolockcheck", "--nodefault", "--convert-to", target, "--outdir", str(outdir), str(source),
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        cwd=workdir, start_new_session=True,
-    )
     try:
-        _, stderr = process.communicate(timeout=timeout)
+        process = run_killable(command, timeout, cwd=workdir)
     except subprocess.TimeoutExpired:
-        # soffice forks soffice.bin; kill the whole session, not just the launcher.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
         raise ReadError(f"LibreOffice chuyển đổi quá {timeout:.0f} giây, bỏ qua tệp") from None
     result = outdir / f"input.{target}"
     if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-        detail = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        detail = process.stderr.decode("utf-8", errors="replace").strip().splitlines()
         hint = f" ({detail[-1][:120]})" if detail else ""
         raise ReadError(f"LibreOffice không mở được tệp {path.suffix.lower()}: tệp hỏng hoặc có mật khẩu{hint}")
     return result
