@@ -5,8 +5,8 @@ import streamlit as st
 
 from indexer import build_index
 from indexer.errors import TracuuError
-from indexer.filters import compile_filters
-from indexer.generations import current_generation
+from indexer.store.filters import compile_filters
+from indexer.store.generations import current_generation
 from indexer.settings import DEFAULT_MODEL, Settings
 from search import reading
 from search import ui_support as ui

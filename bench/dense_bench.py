@@ -96,9 +96,9 @@ def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
     import faiss
 
     ip = faiss.METRIC_INNER_PRODUCT
-    from indexer.ann import ivf_lists
+    from indexer.store.ann import ivf_lists
 
-    nlist = ivf_lists(n)  # as indexer.ann builds it
+    nlist = ivf_lists(n)  # as indexer.store.ann builds it
 
     def hnsw(quantizer: int | None):
         def make():
@@ -130,8 +130,8 @@ def _specs(n: int, d: int) -> list[tuple[str, Callable[[], object], str, list]]:
 
 
 def chosen_config(n: int) -> dict:
-    """The row of this sweep that indexer.ann builds for n vectors (its index type and search parameter)."""
-    from indexer.ann import plan_dense_index
+    """The row of this sweep that indexer.store.ann builds for n vectors (its index type and search parameter)."""
+    from indexer.store.ann import plan_dense_index
 
     plan = plan_dense_index(n)
     if plan["exact"]:
@@ -143,9 +143,9 @@ def _build(factory: Callable[[], object], base: np.ndarray, seed: int = 0):
     index = factory()  # the faiss wrappers keep the IVF quantizer alive through referenced_objects
     start = time.perf_counter()
     if not index.is_trained:
-        from indexer.ann import TRAIN_MAX, TRAIN_PER_LIST
+        from indexer.store.ann import TRAIN_MAX, TRAIN_PER_LIST
 
-        # the training-set size indexer.ann uses, so the IVF rows are the index the product builds
+        # the training-set size indexer.store.ann uses, so the IVF rows are the index the product builds
         train = min(base.shape[0], TRAIN_MAX, TRAIN_PER_LIST * getattr(index, "nlist", 256))
         rng = np.random.default_rng(seed)
         sample = base if base.shape[0] <= train else base[np.sort(rng.choice(base.shape[0], train, replace=False))]

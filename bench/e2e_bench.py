@@ -48,7 +48,7 @@ def phase_build(archive: Path, index: Path, real_vectors: Path | None) -> dict:
 
 def phase_search(index: Path, real_vectors: Path, queries: Sequence[str], k: int = 10) -> dict:
     """Open a Searcher (timed), warm it, then time every query per mode; query encoding is measured and excluded."""
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
     from search.retrieve import Searcher
 
     embedder = _embedder(real_vectors)
@@ -124,8 +124,8 @@ def run_e2e(work: Path, archive: Path, real_vectors: Path, queries: Sequence[str
     progress("e2e: warm searcher")
     search = _run_phase(["search", "--index", str(index), "--real-vectors", str(real_vectors),
                          "--queries", str(query_file)], work / "search.json", progress)
-    from indexer.generations import current_generation
-    from indexer.manifest import read_manifest
+    from indexer.store.generations import current_generation
+    from indexer.store.manifest import read_manifest
 
     gen = current_generation(index)
     manifest = read_manifest(gen) if gen else {}

@@ -125,7 +125,7 @@ def documents(root: Path) -> list[tuple[Path, Path, str, str]]:
 
 
 def score_document(path: Path, truth: Path, subset: str, labelled: str) -> DocScore:
-    from indexer.readers import read_file
+    from indexer.read.readers import read_file
 
     started = time.perf_counter()
     try:

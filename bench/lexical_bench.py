@@ -96,13 +96,13 @@ def _result(engine: str, n: int, build_s: float, latencies: list[float], **extra
 
 def unigram_params():
     """Our engine configured as plain unigram BM25 with rank_bm25's k1/b: the implementation correctness check."""
-    from indexer.lexical import LexicalParams
+    from indexer.store.lexical import LexicalParams
 
     return LexicalParams(k1=1.5, b=0.75, unigram_layers=("exact",), bigram_layers=(), compounds=False)
 
 
 def unigram_query(text: str):
-    from indexer.lexical import LexicalQuery, QueryTerm, analyze
+    from indexer.store.lexical import LexicalQuery, QueryTerm, analyze
 
     counts: dict[str, int] = {}
     for token in analyze(text, compounds=False):
@@ -130,7 +130,7 @@ def run_ours(passages: Sequence[str], queries: Sequence[BenchQuery], config: str
     results, compiled scatter + one-pass top-k) as the candidate fast path.
     """
     from bench.lexical_fast import FastSearch
-    from indexer.lexical import LexicalIndex
+    from indexer.store.lexical import LexicalIndex
 
     params = _params_for(config)
     rss0 = rss_mb()
@@ -159,7 +159,7 @@ def run_ours(passages: Sequence[str], queries: Sequence[BenchQuery], config: str
 
 
 def _params_for(config: str):
-    from indexer.lexical import LexicalParams
+    from indexer.store.lexical import LexicalParams
 
     return LexicalParams() if config == "product" else unigram_params()
 

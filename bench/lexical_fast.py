@@ -77,7 +77,7 @@ class FastSearch:
             raise ValueError(f"k must be positive, got {k}")
         mask = None
         if allowed_rows is not None:
-            from indexer.lexical import _as_mask
+            from indexer.store.lexical import _as_mask
 
             mask = _as_mask(allowed_rows, self.index.n_rows)
         return top_k_dense(self.scores(query), k, mask)

@@ -40,7 +40,7 @@ def run_onnx(model_dir: Path, export_dir: Path, passages: Sequence[str], queries
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from indexer.onnx_embed import OnnxEmbedder, export_onnx, has_onnx
+    from indexer.embed.onnx_embed import OnnxEmbedder, export_onnx, has_onnx
 
     torch.set_num_threads(2)
     export_s = None

@@ -17,7 +17,7 @@ def _engine(result: dict, prefix: str) -> dict | None:
 
 
 def chosen_dense_row(result: dict) -> dict | None:
-    """The row of the index type indexer.ann picks at this size (else the fastest row with recall ≥ 0.95)."""
+    """The row of the index type indexer.store.ann picks at this size (else the fastest row with recall ≥ 0.95)."""
     dense = result.get("dense") or {}
     rows = dense.get("rows", [])
     plan = dense.get("chosen")

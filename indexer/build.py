@@ -7,19 +7,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from indexer.embed import Embedder, ModelSpec, SentenceTransformerEmbedder, resolve_model
-from indexer.embed_cache import CACHE_FILE, EmbeddingCache
+from indexer.embed.embedders import Embedder, ModelSpec, SentenceTransformerEmbedder, resolve_model
+from indexer.embed.embed_cache import CACHE_FILE, EmbeddingCache
 from indexer.errors import ModelUnavailable, ReadError, TracuuError, UnsupportedFormat
-from indexer.generations import (
+from indexer.store.generations import (
     build_lock, current_generation, flip_current, fsync_tree, generation_number, generations, new_generation_dir,
     remove_generations,
 )
-from indexer.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
+from indexer.store.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
 from indexer.model import BuildReport, Document, FileOutcome
-from indexer.scan import FoundFile, discover, file_sha256
+from indexer.read.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
-from indexer.store import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
-from indexer.store_write import StoreWriter, compatible_database, duplicate_reason
+from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
+from indexer.store.writer import StoreWriter, compatible_database, duplicate_reason
 
 _EMBED_GROUP = 256  # passages per cache commit: a killed build loses at most this much embedding work
 
@@ -41,8 +41,8 @@ def lexical_only_message(spec: ModelSpec, error: ModelUnavailable) -> str:
 
 
 def _current_settings() -> tuple[dict, dict]:
-    from indexer.chunking import ChunkingParams
-    from indexer.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
+    from indexer.structure.chunking import ChunkingParams
+    from indexer.store.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
 
     # A JSON round trip makes tuples lists, exactly as they read back from manifest.json.
     chunking = json.loads(json.dumps(asdict(ChunkingParams())))
@@ -199,7 +199,7 @@ class _Build:
             return None, lexical_only_message(spec, error)
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
-        from indexer.chunking import ChunkingParams
+        from indexer.structure.chunking import ChunkingParams
         from indexer.pipeline import process_file
 
         try:
@@ -257,7 +257,7 @@ class _Build:
             raise NothingIndexed("Không có văn bản nào đọc được trong " + ", ".join(map(str, self.corpus))
                                  + "; chỉ mục cũ (nếu có) được giữ nguyên.", report)
 
-        from indexer.lexical import LexicalIndex
+        from indexer.store.lexical import LexicalIndex
 
         LexicalIndex.build(writer.chunk_texts()).save(gen_dir / LEXICAL_DIR)
         model_info, dense_info = None, None
@@ -307,7 +307,7 @@ class _Build:
     def _write_dense(self, gen_dir: Path, writer: StoreWriter, embedder: Embedder) -> tuple[dict, dict]:
         from tqdm import tqdm
 
-        from indexer.ann import build_dense_index, write_dense_index
+        from indexer.store.ann import build_dense_index, write_dense_index
 
         hashes = writer.chunk_hashes()
         name, prefix, dim = embedder.name, embedder.passage_prefix, embedder.dimension

@@ -5,12 +5,12 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from indexer.chunking import ChunkingParams, chunk_document
-from indexer.duties import extract_duties
+from indexer.structure.chunking import ChunkingParams, chunk_document
+from indexer.duties.extract import extract_duties
 from indexer.model import Document, NormalizedText, RawText
-from indexer.readers import read_file
-from indexer.structure import parse_structure
-from indexer.vntext import normalize_pages
+from indexer.read.readers import read_file
+from indexer.structure.parse import parse_structure
+from indexer.text.vntext import normalize_pages
 
 
 PAGED_FORMATS = frozenset({"pdf"})

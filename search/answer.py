@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from indexer.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
-from indexer.duties import duty_quote_span
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
+from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
-from indexer.vntext import key_loose
+from indexer.text.vntext import key_loose
 from search.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.ocr_note import with_ocr_confidence
 from search.questions import Question, agency_matches, understand

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from indexer.duties import duty_quote_span
+from indexer.duties.extract import duty_quote_span
 from indexer.model import Duty
 from indexer.settings import Settings
 from search.ocr_note import ocr_note
@@ -76,7 +76,7 @@ def select_duties(duties: list[Duty], recipient: str | None, frequency: str | No
 
 
 def cmd_duties(args: argparse.Namespace) -> int:
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
     from search.calendar import dated, duties_to_ics
 
     settings = Settings.from_env()

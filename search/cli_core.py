@@ -70,7 +70,7 @@ def _cell(value: object, width: int) -> str:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
 
     settings = Settings.from_env()
     index_dir = _index_dir(args, settings)
@@ -94,7 +94,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from indexer.embed import download_model
+    from indexer.embed.embedders import download_model
 
     spec = download_model(args.name, Path(args.to))
     print(f"Đã lưu mô hình {spec.name} vào {spec.location}. "

@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from indexer.lexical import LexicalIndex
+from indexer.store.lexical import LexicalIndex
 from indexer.model import DocumentInfo
 from search.query import ParsedQuery
 

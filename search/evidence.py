@@ -10,10 +10,10 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from indexer.duties import sentence_spans
-from indexer.lexical import LexicalQuery, QueryTerm
+from indexer.duties.extract import sentence_spans
+from indexer.store.lexical import LexicalQuery, QueryTerm
 from indexer.model import DocumentInfo, Duty, NormalizedText
-from indexer.vntext import key_loose
+from indexer.text.vntext import key_loose
 from search.questions import Concept
 
 FULL_COVERAGE = 0.75  # share of topic concepts one passage must hold for a plan to answer a list question

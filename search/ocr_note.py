@@ -14,7 +14,7 @@ _LOCK = threading.Lock()
 def ocr_confidence(reader, doc_id: str, page: int | None) -> float | None:
     """Mean Tesseract confidence (0–100) of a document's page when its text came from OCR, else None.
 
-    reader: an indexer.store.IndexReader (anything with pages(doc_id) -> list[PageSpan]).
+    reader: an indexer.store.reader.IndexReader (anything with pages(doc_id) -> list[PageSpan]).
     """
     if page is None:
         return None

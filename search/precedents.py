@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from indexer.model import DocumentInfo, PageSpan, Section
-from indexer.vntext import key_loose, normalize, tokenize
+from indexer.text.vntext import key_loose, normalize, tokenize
 
 # Section kinds of a plan (Nghị định 30/2020 practice), matched on the loose key of a heading, in
 # this order: "Tổ chức thực hiện" before "Nội dung" because some headings read "Nội dung và tổ chức
@@ -202,7 +202,7 @@ class PrecedentFinder:
 
 def draft_profile(text: str) -> PlanProfile:
     """A pasted draft as a query: normalised like an indexed document and split into its sections."""
-    from indexer.structure import parse_structure
+    from indexer.structure.parse import parse_structure
 
     clean = normalize(text)
     structure = parse_structure(clean)
@@ -215,7 +215,7 @@ def draft_profile(text: str) -> PlanProfile:
 
 
 def load_plans(reader) -> list[PlanProfile]:
-    """Every indexed document as precedent material, read from an indexer.store.IndexReader."""
+    """Every indexed document as precedent material, read from an indexer.store.reader.IndexReader."""
     plans = []
     for info in reader.documents():
         text = reader.document_text(info.doc_id)

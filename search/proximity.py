@@ -6,8 +6,8 @@ from typing import Sequence
 
 import numpy as np
 
-from indexer.lexical import JOINING_GAP, LAYERS, LexicalIndex, key_triple
-from indexer.lexical_build import scan
+from indexer.store.lexical import JOINING_GAP, LAYERS, LexicalIndex, key_triple
+from indexer.store.lexical_build import scan
 from search.query import ParsedQuery
 
 WINDOW = 12  # tokens; about one clause of administrative prose

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.lexical import LexicalQuery, QueryTerm, Token, analyze, exact_key
-from indexer.vntext import normalize
+from indexer.store.lexical import LexicalQuery, QueryTerm, Token, analyze, exact_key
+from indexer.text.vntext import normalize
 
 _DATA = Path(__file__).resolve().parent / "data"
 

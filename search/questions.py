@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from indexer.agencies import find_agencies
-from indexer.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
-from indexer.lexical import analyze
-from indexer.vntext import compound_tokenize, key_exact, key_loose, normalize
+from indexer.duties.agencies import find_agencies
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
+from indexer.store.lexical import analyze
+from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query import guess_language, load_glossary
 
 # Agencies a question may name without the index having seen them (display form, matched on loose keys).

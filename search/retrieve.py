@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from indexer.errors import ModelUnavailable
-from indexer.lexical import LexicalIndex, analyze
+from indexer.store.lexical import LexicalIndex, analyze
 from indexer.model import DocumentInfo
 from search import proximity
 from search.doc_match import DocumentMatcher, put_first, signature_passages
@@ -79,7 +79,7 @@ class Searcher:
         model: the query-side model name or folder (default: the one stamped in the index); embedder: an
         Embedder object instead (tests); either must match the model that built the index.
         """
-        from indexer.store import IndexReader
+        from indexer.store.reader import IndexReader
 
         reader = IndexReader.open(Path(index_dir), model=model, embedder=embedder)
         return cls(reader, reader.lexical())
@@ -120,7 +120,7 @@ class Searcher:
         """Like search(), with the mode actually used (for `search --json`).
 
         filters: {"year": 2020 | "2020-2023", "year_from", "year_to", "date_from", "date_to" (ISO), "issuer",
-        "place", "doc_type"} (see indexer.filters); unknown keys are an error.
+        "place", "doc_type"} (see indexer.store.filters); unknown keys are an error.
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -195,7 +195,7 @@ class Searcher:
             return self._query_embedder
 
     def _dense_search(self, text: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        from indexer.ann import dense_search
+        from indexer.store.ann import dense_search
 
         index = self._dense_index()
         embedder = self._embedder()

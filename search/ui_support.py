@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.errors import TracuuError
-from indexer.vntext import key_loose, tokenize
+from indexer.text.vntext import key_loose, tokenize
 from search.ocr_note import ocr_note
 
 ALLOWED_UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt")

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from indexer.vntext import key_loose
+from indexer.text.vntext import key_loose
 
 _WORD = re.compile(r"\w+")
 

@@ -224,7 +224,7 @@ def test_encrypted_pdf_through_pdfium_when_pypdf_lacks_the_cipher(tmp_path, monk
     from pypdf.errors import DependencyError
 
     from indexer.errors import ReadError
-    from indexer.readers import read_file
+    from indexer.read.readers import read_file
 
     def no_cipher(self, password):
         raise DependencyError("cryptography>=3.1 is required for AES algorithm")
@@ -240,7 +240,7 @@ def test_encrypted_pdf_through_pdfium_when_pypdf_lacks_the_cipher(tmp_path, monk
 
 
 def test_guards_let_ordinary_files_through(tmp_path):
-    from indexer.guards import check_pdf_streams, check_zip_file
+    from indexer.read.guards import check_pdf_streams, check_zip_file
 
     path = tmp_path / "ok.docx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -250,7 +250,7 @@ def test_guards_let_ordinary_files_through(tmp_path):
 
 
 def test_abbreviated_filter_names_of_old_pdf_writers(tmp_path):
-    from indexer.readers import read_file
+    from indexer.read.readers import read_file
 
     ops = b"BT /F1 12 Tf 72 760 Td (Ke hoach so 12/KH-UBND nam 2004) Tj ET"
     page = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "

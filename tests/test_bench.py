@@ -56,8 +56,8 @@ def test_plan_has_the_layout_of_a_ke_hoach(pool):
 
 
 def test_our_structure_parser_reads_the_synthetic_header(pool):
-    from indexer.structure import parse_structure
-    from indexer.vntext import normalize
+    from indexer.structure.parse import parse_structure
+    from indexer.text.vntext import normalize
 
     plan = ArchiveSynth(pool, seed=2).plan(11)
     structure = parse_structure(normalize(plan.text))
@@ -139,7 +139,7 @@ def test_peer_tokens_split_like_our_exact_layer():
 
 
 def test_fast_search_equals_lexical_index_search(passages):
-    from indexer.lexical import LexicalIndex
+    from indexer.store.lexical import LexicalIndex
     from search.query import QueryUnderstanding
 
     index = LexicalIndex.build(passages)
@@ -224,8 +224,8 @@ def test_vector_model_keeps_the_cluster_geometry():
 def test_onnx_export_agrees_with_sentence_transformers(tiny_model_dir, tmp_path):
     from sentence_transformers import SentenceTransformer
 
-    from indexer.embed import resolve_model
-    from indexer.onnx_embed import OnnxEmbedder, export_onnx, has_onnx
+    from indexer.embed.embedders import resolve_model
+    from indexer.embed.onnx_embed import OnnxEmbedder, export_onnx, has_onnx
 
     out = export_onnx(tiny_model_dir, tmp_path / "onnx-model")
     assert has_onnx(out) and has_onnx(out, int8=False)
@@ -247,7 +247,7 @@ def test_onnx_export_agrees_with_sentence_transformers(tiny_model_dir, tmp_path)
 
 def test_onnx_embedder_reports_a_missing_export(tmp_path):
     from indexer.errors import ModelUnavailable
-    from indexer.onnx_embed import OnnxEmbedder
+    from indexer.embed.onnx_embed import OnnxEmbedder
 
     with pytest.raises(ModelUnavailable, match="onnx"):
         OnnxEmbedder(tmp_path, "x", "", "")
@@ -298,12 +298,12 @@ def test_bench_smoke_run_writes_json_and_markdown(tmp_path):
         assert "### Dense" in markdown and "### End to end" in markdown and "### Encoding" in markdown
 
 
-# ---- the large-archive dense index (indexer.ann) -------------------------------------------------------------
+# ---- the large-archive dense index (indexer.store.ann) -------------------------------------------------------------
 
 
 @pytest.fixture()
 def small_exact_limit(monkeypatch):
-    from indexer import ann
+    from indexer.store import ann
 
     monkeypatch.setattr(ann, "EXACT_LIMIT", 1000)
     return ann
@@ -317,7 +317,7 @@ def _clustered(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
 
 
 def test_plan_is_exact_up_to_the_limit_then_ivf_sq8():
-    from indexer.ann import EXACT_LIMIT, plan_dense_index
+    from indexer.store.ann import EXACT_LIMIT, plan_dense_index
 
     assert plan_dense_index(EXACT_LIMIT)["type"] == "IndexFlatIP"
     big = plan_dense_index(1_000_000)

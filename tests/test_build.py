@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from fake_embedder import FakeEmbedder
-from indexer.ann import dense_search
+from indexer.store.ann import dense_search
 from indexer.build import NothingIndexed, build_index
 from indexer.errors import IndexLocked
-from indexer.generations import build_lock, current_generation, generations
-from indexer.store import IndexReader
+from indexer.store.generations import build_lock, current_generation, generations
+from indexer.store.reader import IndexReader
 from search.cli import main
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -172,7 +172,7 @@ from pathlib import Path
 sys.path.insert(0, {tests!r})
 from fake_embedder import FakeEmbedder
 import indexer.build as build
-import indexer.lexical as lexical
+import indexer.store.lexical as lexical
 
 marker = Path({marker!r})
 

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.chunking import ChunkingParams, chunk_document
+from indexer.structure.chunking import ChunkingParams, chunk_document
 from indexer.model import NormalizedText, PageSpan
 from indexer.pipeline import MARKUP_FORMATS
-from indexer.readers import read_file
-from indexer.structure import parse_structure
-from indexer.vntext import normalize_pages
+from indexer.read.readers import read_file
+from indexer.structure.parse import parse_structure
+from indexer.text.vntext import normalize_pages
 
 REPO = Path(__file__).parents[1]
 SHARED = REPO.parent / "shared"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.deadlines import FREQUENCIES, find_deadlines, find_frequencies
-from indexer.duties import analyse_sentence, duty_quote_span, extract_duties, sentence_spans
+from indexer.duties.deadlines import FREQUENCIES, find_deadlines, find_frequencies
+from indexer.duties.extract import analyse_sentence, duty_quote_span, extract_duties, sentence_spans
 from indexer.model import DocumentStructure, NormalizedText, PageSpan, Section
 from indexer.pipeline import process_file
 

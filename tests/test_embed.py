@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from fake_embedder import FakeEmbedder
-from indexer.ann import build_dense_index, dense_search
-from indexer.embed import (
+from indexer.store.ann import build_dense_index, dense_search
+from indexer.embed.embedders import (
     Embedder, SentenceTransformerEmbedder, default_prefixes, download_model, resolve_model,
 )
 from indexer.errors import IndexMismatch, ModelUnavailable
 from indexer.settings import DEFAULT_MODEL
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = ["báo cáo hàng quý về Sở Nội vụ", "dan van chinh quyen", "khu kinh tế Dung Quất", "quy chế dân chủ"]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from indexer.external import run_killable
+from indexer.read.external import run_killable
 
 
 def test_output_and_status_come_back():

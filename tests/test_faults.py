@@ -17,8 +17,8 @@ import pytest
 
 from fake_embedder import FakeEmbedder
 from indexer.build import build_index
-from indexer.generations import current_generation, generations, pin_generation, remove_generations
-from indexer.store import IndexReader
+from indexer.store.generations import current_generation, generations, pin_generation, remove_generations
+from indexer.store.reader import IndexReader
 from search.retrieve import Searcher
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -34,8 +34,8 @@ def code_digest() -> str:
     """Digest of the product code the builder and reader subprocesses import from this checkout."""
     digest = hashlib.sha256()
     for folder in ("indexer", "search"):
-        for path in sorted((REPO / folder).glob("*.py")):
-            digest.update(path.name.encode("utf-8") + path.read_bytes())
+        for path in sorted((REPO / folder).rglob("*.py")):
+            digest.update(path.relative_to(REPO).as_posix().encode("utf-8") + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -176,7 +176,7 @@ import json, sys, time
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from fake_embedder import FakeEmbedder
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 from search.retrieve import Searcher
 
 index_dir, stop = Path({index!r}), Path({stop!r})

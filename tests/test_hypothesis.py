@@ -7,12 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.chunking import ChunkingParams, chunk_document
-from indexer.duties import extract_duties
-from indexer.legacy import convert_runs_tagged, decode_legacy_text, fix_legacy_text, tcvn3_to_unicode, vni_to_unicode
-from indexer.legacy_tables import TCVN3_CHARS
-from indexer.structure import parse_structure
-from indexer.vntext import normalize, normalize_pages
+from indexer.structure.chunking import ChunkingParams, chunk_document
+from indexer.duties.extract import extract_duties
+from indexer.read.legacy import convert_runs_tagged, decode_legacy_text, fix_legacy_text, tcvn3_to_unicode, vni_to_unicode
+from indexer.read.legacy_tables import TCVN3_CHARS
+from indexer.structure.parse import parse_structure
+from indexer.text.vntext import normalize, normalize_pages
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_LINES = sorted({

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.legacy import (
+from indexer.read.legacy import (
     convert_runs,
     convert_runs_tagged,
     decode_legacy_text,
@@ -19,7 +19,7 @@ from indexer.legacy import (
     tcvn3_to_unicode,
     vni_to_unicode,
 )
-from indexer.legacy_tables import TCVN3_SIGNATURE, VISCII_C0, VISCII_HIGH
+from indexer.read.legacy_tables import TCVN3_SIGNATURE, VISCII_C0, VISCII_HIGH
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -230,7 +230,7 @@ def test_unhinted_paragraphs_follow_the_document_encoding():
 
 def test_scorer_on_a_real_tcvn3_pdf_text_layer():
     from bench.legacy_score import score_text
-    from indexer.readers import read_file
+    from indexer.read.readers import read_file
 
     root = SHARED / "data" / "legacy-encodings"
     raw = read_file(root / "corpus/public-domain/tcvn3/2006-16EZE_TT01.06GopvonDNNVV.pdf")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indexer.errors import IndexMismatch, IndexMissing
-from indexer.lexical import LexicalIndex, LexicalParams, LexicalQuery, QueryTerm, analyze, exact_key
+from indexer.store.lexical import LexicalIndex, LexicalParams, LexicalQuery, QueryTerm, analyze, exact_key
 
 CORPUS = [
     "Sở Nội vụ tổng hợp báo cáo hàng quý gửi Ủy ban nhân dân tỉnh.",
@@ -205,7 +205,7 @@ def test_empty_and_blank_corpora() -> None:
 
 
 def test_rows_follow_input_order_across_batches(monkeypatch) -> None:
-    import indexer.lexical as lexical
+    import indexer.store.lexical as lexical
 
     monkeypatch.setattr(lexical, "_BATCH", 2)
     texts = [f"đoạn số {i} nói về chủ đề riêng{i}" for i in range(7)]
@@ -242,8 +242,8 @@ def test_terms_of_layers_not_carried_fold_into_coarser_ones() -> None:
 def test_build_scanner_tokenizes_like_analyze() -> None:
     from pathlib import Path
 
-    from indexer.lexical import JOINING_GAP
-    from indexer.lexical_build import scan
+    from indexer.store.lexical import JOINING_GAP
+    from indexer.store.lexical_build import scan
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "corpus").glob("*.txt"))]
     texts += ["_đầu__tiên; (mở ngoặc) 80/KH-UBND, 10.5.2023 -- a-b x\u0301y", "", "  ,;  ", "A_B c\nd",
@@ -260,7 +260,7 @@ def test_build_scanner_tokenizes_like_analyze() -> None:
 
 
 def test_compiled_and_numpy_scatter_agree(monkeypatch) -> None:
-    import indexer.lexical as lexical
+    import indexer.store.lexical as lexical
 
     index = LexicalIndex.build(CORPUS)
     query = loose_query("bao cao hang quy so noi vu dan van")

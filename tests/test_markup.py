@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.doclines import is_bold_line, markdown_level, split_lines
-from indexer.duties import duty_quote_span
+from indexer.structure.doclines import is_bold_line, markdown_level, split_lines
+from indexer.duties.extract import duty_quote_span
 from indexer.model import Mark
 from indexer.pipeline import MARKUP_FORMATS, process_file
-from indexer.vntext import normalize, normalize_pages, strip_markup
+from indexer.text.vntext import normalize, normalize_pages, strip_markup
 
 REPO = Path(__file__).parents[1]
 CORPUS = REPO / "corpus"

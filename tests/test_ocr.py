@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from indexer.errors import ReadError
-from indexer.ocr import MISSING_TESSERACT, pages_to_ocr, parse_tsv
-from indexer.readers import read_file
+from indexer.read.ocr import MISSING_TESSERACT, pages_to_ocr, parse_tsv
+from indexer.read.readers import read_file
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = next((REPO / "corpus").glob("002_*.txt"))

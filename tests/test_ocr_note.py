@@ -126,7 +126,7 @@ def scan_index(scan_corpus) -> Path:
 
 
 def _stored_confidence(index_dir: Path, source: str, page: int) -> float | None:
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
 
     reader = IndexReader.open(index_dir)
     try:

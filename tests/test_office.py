@@ -10,9 +10,9 @@ import pytest
 
 from bench.legacy_score import score_text
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.odf import parse_odf
-from indexer.office import convert_with_soffice
-from indexer.readers import read_file
+from indexer.read.odf import parse_odf
+from indexer.read.office import convert_with_soffice
+from indexer.read.readers import read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LEGACY = SHARED / "data" / "legacy-encodings"

@@ -124,7 +124,7 @@ def test_draft_profile_parses_a_pasted_plan_unaccented():
 
 
 def test_load_plans_from_the_sample_index(lexical_index_dir):
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
     from search.precedents import load_plans
 
     reader = IndexReader.open(lexical_index_dir)

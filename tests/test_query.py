@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.lexical import analyze
+from indexer.store.lexical import analyze
 from search.query import (W_STOP, QueryUnderstanding, guess_language, load_abbreviations, load_glossary)
 
 

@@ -12,8 +12,8 @@ import pytest
 from docx.oxml import parse_xml
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.readers import decode_text, read_file
-from indexer.vntext import normalize_pages
+from indexer.read.readers import decode_text, read_file
+from indexer.text.vntext import normalize_pages
 
 REPO = Path(__file__).parents[1]
 SHARED = REPO.parent / "shared"

@@ -80,7 +80,7 @@ def test_filters_restrict_documents(searcher: Searcher) -> None:
     hits = searcher.search("công tác dân vận", k=20, mode="lexical", filters={"year": "2023-2024"})
     assert hits and all(2023 <= (docs[h.doc_id].year or 0) <= 2024 for h in hits)
     assert searcher.search("công tác dân vận", mode="lexical", filters={"year": 1999}) == []
-    from indexer.filters import InvalidFilter
+    from indexer.store.filters import InvalidFilter
 
     with pytest.raises(InvalidFilter):
         searcher.search("công tác dân vận", filters={"colour": "red"})

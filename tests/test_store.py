@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from indexer.errors import IndexMismatch, IndexMissing
-from indexer.filters import InvalidFilter
-from indexer.generations import current_generation
+from indexer.store.filters import InvalidFilter
+from indexer.store.generations import current_generation
 from indexer.pipeline import process_file
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 
 
 @pytest.fixture(scope="module")

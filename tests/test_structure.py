@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.pipeline import normalise
-from indexer.readers import read_file
-from indexer.references import find_references, normalize_number, number_key, type_from_number
-from indexer.structure import parse_structure
-from indexer.vntext import normalize_pages
+from indexer.read.readers import read_file
+from indexer.structure.references import find_references, normalize_number, number_key, type_from_number
+from indexer.structure.parse import parse_structure
+from indexer.text.vntext import normalize_pages
 
 REPO = Path(__file__).parents[1]
 SHARED = REPO.parent / "shared"

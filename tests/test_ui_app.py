@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indexer.generations import current_generation
+from indexer.store.generations import current_generation
 from ui_texts import QUESTION, SCRIPT_PLAN
 
 APP = str(Path(__file__).resolve().parents[1] / "ui_streamlit.py")
@@ -222,7 +222,7 @@ def test_hybrid_index_shows_model_and_no_lexical_banner(monkeypatch, tiny_index_
 
 
 def _chunk_count(index_dir: Path) -> int:
-    from indexer.store import IndexReader
+    from indexer.store.reader import IndexReader
 
     reader = IndexReader.open(index_dir)
     try:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.vntext import (
+from indexer.text.vntext import (
     compound_tokenize,
     key_exact,
     key_loose,

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from indexer.vntext import compound_tokenize
+from indexer.text.vntext import compound_tokenize
 
 # The same tokens as vntext.tokenize, each with the gap before it, in one C-level pass per text.
 _SCAN = re.compile(r"([\W_]*)([^\W_][^\W_\u0300-\u036f]*(?:[\u0300-\u036f][^\W_\u0300-\u036f]*)*)")
@@ -35,7 +35,7 @@ _WEIGHT_CHUNK = 1 << 24  # postings per step when computing BM25 weights (bounds
 
 def term_keys(layer: int, first: np.ndarray, second: np.ndarray | None = None) -> np.ndarray:
     """uint64 term keys: layer(2 bits) | bigram(1) | first id(30) | second id(30); sorted keys group by layer."""
-    from indexer.lexical import ID_BITS
+    from indexer.store.lexical import ID_BITS
 
     keys = (np.uint64(layer) << np.uint64(62)) | (first.astype(np.uint64) << np.uint64(ID_BITS))
     if second is not None:
@@ -47,7 +47,7 @@ class LexicalBuilder:
     """Accumulates postings batch by batch (rows ascending), then lays them out term by term in one pass."""
 
     def __init__(self, params) -> None:
-        from indexer.lexical import LAYERS
+        from indexer.store.lexical import LAYERS
 
         self.params = params
         self.layers = LAYERS
@@ -61,7 +61,7 @@ class LexicalBuilder:
     # ---- tokens → ids ------------------------------------------------------------------------------------
 
     def _register(self, tokens) -> None:
-        from indexer.lexical import key_triple
+        from indexer.store.lexical import key_triple
 
         for token in tokens:
             if token in self.surface:
@@ -72,7 +72,7 @@ class LexicalBuilder:
                 self.surface_layer_ids[i].append(table.setdefault(key, len(table)))
 
     def _joining(self, gaps) -> None:
-        from indexer.lexical import JOINING_GAP
+        from indexer.store.lexical import JOINING_GAP
 
         for gap in gaps:
             if gap not in self.gaps:
@@ -156,7 +156,7 @@ class LexicalBuilder:
     # ---- layout ------------------------------------------------------------------------------------------
 
     def finish(self):
-        from indexer.lexical import LexicalIndex
+        from indexer.store.lexical import LexicalIndex
 
         params = self.params
         doc_len = np.concatenate(self.doc_len) if self.doc_len else np.zeros(0, dtype=np.int32)

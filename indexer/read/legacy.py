@@ -6,7 +6,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-from indexer.legacy_tables import (
+from indexer.read.legacy_tables import (
     TCVN3_CHARS,
     TCVN3_SIGNATURE,
     VNI_BASES,

@@ -8,11 +8,11 @@ import zipfile
 from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.external import run_killable
-from indexer.guards import check_zip_archive
-from indexer.legacy import convert_runs_tagged, syllable_validity
+from indexer.read.external import run_killable
+from indexer.read.guards import check_zip_archive
+from indexer.read.legacy import convert_runs_tagged, syllable_validity
 from indexer.model import RawText
-from indexer.odf import OdfContent, parse_odf
+from indexer.read.odf import OdfContent, parse_odf
 
 # Extension → flat OpenDocument format LibreOffice converts it to (flat XML keeps every run's font).
 SOFFICE_TARGETS = {

@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from indexer.doclines import Line, split_lines
-from indexer.header import parse_header
+from indexer.structure.doclines import Line, split_lines
+from indexer.structure.header import parse_header
 from indexer.model import DocumentStructure, Mark, Section
-from indexer.outline import parse_outline
-from indexer.references import find_references, type_from_number
-from indexer.signature import find_recipients, find_signatures
+from indexer.structure.outline import parse_outline
+from indexer.structure.references import find_references, type_from_number
+from indexer.structure.signature import find_recipients, find_signatures
 
 # Words an issuing body's name starts with; a self-description is only trusted when it names such a body.
 ORG_START = (

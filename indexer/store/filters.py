@@ -8,7 +8,7 @@ import numpy as np
 
 from indexer.errors import TracuuError
 from indexer.model import DocumentInfo
-from indexer.vntext import key_loose
+from indexer.text.vntext import key_loose
 
 FILTER_KEYS = ("year", "year_from", "year_to", "date_from", "date_to", "issuer", "place", "doc_type")
 

@@ -106,7 +106,7 @@ class OnnxEmbedder:
         model_dir = Path(model_dir)
         path = model_dir / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)
         if not path.is_file():
-            raise ModelUnavailable(f"Không có {path}; tạo bằng indexer.onnx_embed.export_onnx({str(model_dir)!r}, ...).")
+            raise ModelUnavailable(f"Không có {path}; tạo bằng indexer.embed.onnx_embed.export_onnx({str(model_dir)!r}, ...).")
         self.name = name
         self.location = str(model_dir)
         self.query_prefix = query_prefix
@@ -130,7 +130,7 @@ class OnnxEmbedder:
 
     @classmethod
     def load(cls, spec, int8: bool = True, threads: int = 2) -> "OnnxEmbedder":
-        """From an indexer.embed.ModelSpec whose location is a folder with an onnx/ export."""
+        """From an indexer.embed.embedders.ModelSpec whose location is a folder with an onnx/ export."""
         if not spec.is_folder:
             raise ModelUnavailable(f"Mô hình ONNX cần một thư mục; {spec.location} không phải thư mục.")
         return cls(Path(spec.location), spec.name, spec.query_prefix, spec.passage_prefix, int8=int8, threads=threads)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.actors import sentence_actor
-from indexer.agencies import clean_phrase, find_agencies, view_of
-from indexer.deadlines import ANNUAL, ONCE, PERIODIC, DeadlineMention, FrequencyMention, find_deadlines, find_frequencies
+from indexer.duties.actors import sentence_actor
+from indexer.duties.agencies import clean_phrase, find_agencies, view_of
+from indexer.duties.deadlines import ANNUAL, ONCE, PERIODIC, DeadlineMention, FrequencyMention, find_deadlines, find_frequencies
 from indexer.model import DocumentStructure, Duty, NormalizedText, Section
 
 # Canonical actions, most specific first: a clause's action is the first of these it contains.

@@ -10,11 +10,11 @@ from typing import IO, Sequence
 
 import numpy as np
 
-from indexer.embed import Embedder, resolve_model
+from indexer.embed.embedders import Embedder, resolve_model
 from indexer.errors import IndexMismatch, IndexMissing, ModelUnavailable
-from indexer.filters import row_mask
-from indexer.generations import current_generation, pin_generation
-from indexer.manifest import check_format, check_model, check_setting, read_manifest, rebuild_command
+from indexer.store.filters import row_mask
+from indexer.store.generations import current_generation, pin_generation
+from indexer.store.manifest import check_format, check_model, check_setting, read_manifest, rebuild_command
 from indexer.model import DocumentInfo, Duty, PageSpan, Section, SignatureBlock
 
 DB_FILE = "tracuu.sqlite"
@@ -171,12 +171,12 @@ class IndexReader:
     @staticmethod
     def _check_derived(manifest: dict, index_dir: Path) -> None:
         """Lexical and chunking parameters stamped at build time must be the ones this code uses."""
-        from indexer.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
+        from indexer.store.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
 
         lexical = manifest.get("lexical") or {}
         check_setting("định dạng chỉ mục từ vựng", lexical.get("format_version"), LEXICAL_FORMAT, index_dir)
         check_setting("tham số từ vựng", lexical.get("params"), json.loads(json.dumps(asdict(LexicalParams()))), index_dir)
-        from indexer.chunking import ChunkingParams
+        from indexer.structure.chunking import ChunkingParams
 
         check_setting("tham số cắt đoạn", manifest.get("chunking"), json.loads(json.dumps(asdict(ChunkingParams()))),
                       index_dir)
@@ -295,10 +295,10 @@ class IndexReader:
         return row_mask(self._docs or [], self._row_ranges or [], self.n_rows, filters)
 
     def lexical(self):
-        """The lexical index (indexer.lexical.LexicalIndex), loaded once."""
+        """The lexical index (indexer.store.lexical.LexicalIndex), loaded once."""
         with self._lock:
             if self._lexical is None:
-                from indexer.lexical import LexicalIndex
+                from indexer.store.lexical import LexicalIndex
 
                 self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
             return self._lexical
@@ -309,7 +309,7 @@ class IndexReader:
             return None
         with self._lock:
             if self._dense is None:
-                from indexer.ann import read_dense_index
+                from indexer.store.ann import read_dense_index
 
                 path = self.generation_dir / DENSE_FILE
                 if not path.is_file():
@@ -327,7 +327,7 @@ class IndexReader:
             return self._embedder
 
     def _load_embedder(self) -> Embedder:
-        from indexer.embed import SentenceTransformerEmbedder
+        from indexer.embed.embedders import SentenceTransformerEmbedder
 
         stored = self.manifest.get("model") or {}
         if self._requested_model:
@@ -352,6 +352,6 @@ class IndexReader:
             return embedder
         if last_error is not None:
             raise last_error
-        from indexer.embed import unavailable_message
+        from indexer.embed.embedders import unavailable_message
 
         raise ModelUnavailable(unavailable_message(str(stored.get("name"))))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.doclines import Line, is_upper_line
-from indexer.references import NUMBER_LINE, normalize_number
+from indexer.structure.doclines import Line, is_upper_line
+from indexer.structure.references import NUMBER_LINE, normalize_number
 
 # How far into a document the header may sit: PDF text layers sometimes put the header columns after the
 # first paragraphs of page 1 (ninhbinh 196.pdf), so this is a count of non-blank lines, not "the top".

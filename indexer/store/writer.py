@@ -8,10 +8,10 @@ from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 from typing import Sequence
 
-from indexer.embed_cache import text_hash
+from indexer.embed.embed_cache import text_hash
 from indexer.model import Document
-from indexer.store import CHUNKS_DDL, CHUNKS_INDEX, DUTY_FIELDS, SCHEMA, connect_read_only
-from indexer.manifest import FORMAT_VERSION
+from indexer.store.reader import CHUNKS_DDL, CHUNKS_INDEX, DUTY_FIELDS, SCHEMA, connect_read_only
+from indexer.store.manifest import FORMAT_VERSION
 
 _DOC_TABLES = ("chunks", "sections", "doc_references", "duties")
 LIVE_ROLES = ("primary", "duplicate")

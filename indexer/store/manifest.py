@@ -17,20 +17,24 @@ MANIFEST_FILE = "manifest.json"
 # Modules that only store, embed or search what the pipeline produced. Every other indexer module (readers,
 # normalisation, structure, chunking, duties and whatever they grow into) decides what a document becomes, so a
 # change in any of them makes the next build reprocess every file (cached embeddings are reused).
+# Paths relative to indexer/, without ".py"; every package's __init__ is store-side too.
 _STORE_SIDE_MODULES = frozenset({
-    "__init__", "ann", "build", "embed", "embed_cache", "errors", "filters", "generations", "lexical", "manifest",
-    "scan", "settings", "store", "store_write",
+    "build", "errors", "read/scan", "settings",
+    "embed/embed_cache", "embed/embedders",
+    "store/ann", "store/filters", "store/generations", "store/lexical", "store/manifest", "store/reader",
+    "store/writer",
 })
 _LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "tokenizers")
 
 
 def pipeline_fingerprint() -> str:
     """Hash of the pipeline modules' source and data files: "the code that produced the stored chunks"."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # indexer/
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")):
-        if path.stem not in _STORE_SIDE_MODULES:
-            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    for path in sorted(here.rglob("*.py")):
+        name = path.relative_to(here).with_suffix("").as_posix()
+        if path.stem != "__init__" and name not in _STORE_SIDE_MODULES:
+            digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
     data_dir = here / "data"
     if data_dir.is_dir():
         for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):

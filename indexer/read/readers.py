@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.guards import check_pdf_streams, check_zip_file
-from indexer.legacy import decode_legacy_text, fix_legacy_text
+from indexer.read.guards import check_pdf_streams, check_zip_file
+from indexer.read.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
-from indexer.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
-from indexer.pdfcompat import expand_filter_abbreviations, pdfium_pages
-from indexer.office import OFFICE_EXTENSIONS, read_office
+from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
+from indexer.read.pdfcompat import expand_filter_abbreviations, pdfium_pages
+from indexer.read.office import OFFICE_EXTENSIONS, read_office
 
 _MB = 1024 * 1024
 # Office formats a LibreOffice conversion could turn into .docx/.pdf; other extensions are simply not documents.
@@ -237,7 +237,7 @@ def _read_docx(path: Path) -> RawText:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    from indexer.docx_text import DocxText
+    from indexer.read.docx_text import DocxText
 
     check_zip_file(path)
     try:

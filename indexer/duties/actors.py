@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.agencies import agency_at, clean_phrase, looks_like_agency, view_of
+from indexer.duties.agencies import agency_at, clean_phrase, looks_like_agency, view_of
 from indexer.model import Section
 
 MAX_ACTOR_WORDS = 25  # a longer "subject" is a misread clause

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.external import run_killable
+from indexer.read.external import run_killable
 
 OCR_DPI = 300
 OCR_LANGUAGE = "vie"

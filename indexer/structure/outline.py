@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.doclines import Line, is_bold_line, is_upper_line, markdown_level
+from indexer.structure.doclines import Line, is_bold_line, is_upper_line, markdown_level
 from indexer.model import Section
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}

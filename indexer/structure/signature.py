@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.doclines import Line, is_upper_line
+from indexer.structure.doclines import Line, is_upper_line
 from indexer.model import SignatureBlock
 
 AUTHORITY = re.compile(r"^(?P<auth>TM\.|KT\.|TL\.|TUQ\.|Q\.|T/M|K/T|T/L|Q/|TM|KT|TL)\s*(?P<rest>\S.*)$")

@@ -17,7 +17,7 @@ try:  # compiled scatter-add over one posting column (scipy's sparse mat-vec ker
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # scipy builds without the private module fall back to numpy
     _csc_matvec = None
-from indexer.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
+from indexer.text.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
 
 FORMAT_VERSION = 2
 LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/load() use
@@ -184,7 +184,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: Sequence[str], params: LexicalParams = LexicalParams()) -> "LexicalIndex":
         """Index texts; row i is texts[i]."""
-        from indexer.lexical_build import LexicalBuilder
+        from indexer.store.lexical_build import LexicalBuilder
 
         builder = LexicalBuilder(params)
         for start in range(0, len(texts), _BATCH):

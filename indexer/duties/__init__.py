@@ -1,0 +1,1 @@
+"""Duties: reporting duties with deadlines, frequencies, agencies and actors, read from the structured text."""

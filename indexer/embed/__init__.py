@@ -1,0 +1,1 @@
+"""Embedding: chunk texts → vectors (sentence-transformers, ONNX) with a cache keyed by text hash."""

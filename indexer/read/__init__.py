@@ -1,0 +1,1 @@
+"""Reading: files in, RawText out (format readers, PDF compatibility, OCR, office conversion, legacy encodings, input guards, external processes, file discovery)."""

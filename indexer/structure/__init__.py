@@ -1,0 +1,1 @@
+"""Structure: NormalizedText → DocumentStructure and Chunks (lines, header, outline, signatures, references, chunking)."""

@@ -1,0 +1,1 @@
+"""Text: RawText pages → NormalizedText (Unicode and Vietnamese normalisation, tokens, search keys)."""
