@@ -10,11 +10,11 @@ from indexer.store.generations import current_generation
 from indexer.settings import DEFAULT_MODEL, Settings
 from search import reading
 from search import ui_support as ui
-from search.answer import ask
-from search.calendar import dated, duties_to_ics
-from search.cli_answer import select_duties
+from search.answer.compose import ask
+from search.answer.calendar import dated, duties_to_ics
+from search.cli.answer import select_duties
 from search.precedents import PrecedentFinder, draft_profile, load_plans
-from search.retrieve import Searcher
+from search.retrieve.searcher import Searcher
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -195,7 +195,7 @@ def tab_ask() -> None:
     if key not in memo:
         llm = None
         if settings.llm_url:
-            from search.llm import LLMClient
+            from search.answer.llm import LLMClient
 
             llm = LLMClient(settings.llm_url, settings.llm_model)
         memo.clear()

@@ -49,7 +49,7 @@ def phase_build(archive: Path, index: Path, real_vectors: Path | None) -> dict:
 def phase_search(index: Path, real_vectors: Path, queries: Sequence[str], k: int = 10) -> dict:
     """Open a Searcher (timed), warm it, then time every query per mode; query encoding is measured and excluded."""
     from indexer.store.reader import IndexReader
-    from search.retrieve import Searcher
+    from search.retrieve.searcher import Searcher
 
     embedder = _embedder(real_vectors)
     rss_before = rss_mb()

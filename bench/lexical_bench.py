@@ -116,7 +116,7 @@ _UNDERSTANDING = None
 def product_query(text: str):
     """The lexical part of the shipped query understanding (accent handling, abbreviations, bigrams, stopwords)."""
     global _UNDERSTANDING
-    from search.query import QueryUnderstanding
+    from search.query.parse import QueryUnderstanding
 
     if _UNDERSTANDING is None:
         _UNDERSTANDING = QueryUnderstanding()

@@ -6,7 +6,7 @@ __all__ = ["Searcher"]
 
 def __getattr__(name: str):
     if name == "Searcher":
-        from search.retrieve import Searcher
+        from search.retrieve.searcher import Searcher
 
         return Searcher
     raise AttributeError(name)

@@ -41,7 +41,7 @@ def ocr_note(confidence: float | None) -> str:
 
 
 def with_ocr_confidence(reader, answer):
-    """The answer (search.answer.Answer) with each citation's `ocr_confidence` filled from its page."""
+    """The answer (search.answer.compose.Answer) with each citation's `ocr_confidence` filled from its page."""
     def plan_with(plan):
         return replace(plan, citations=[replace(c, ocr_confidence=ocr_confidence(reader, plan.doc_id, c.page))
                                         for c in plan.citations])

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from search.answer import ask
+from search.answer.compose import ask
 from search.cli import main
-from search.questions import agency_matches, understand
-from search.retrieve import Searcher
+from search.query.questions import agency_matches, understand
+from search.retrieve.searcher import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUERIES = REPO.parent / "shared" / "eval" / "dev-queries.jsonl"

@@ -140,7 +140,7 @@ def test_peer_tokens_split_like_our_exact_layer():
 
 def test_fast_search_equals_lexical_index_search(passages):
     from indexer.store.lexical import LexicalIndex
-    from search.query import QueryUnderstanding
+    from search.query.parse import QueryUnderstanding
 
     index = LexicalIndex.build(passages)
     fast = FastSearch(index)

@@ -197,7 +197,7 @@ build.build_index([Path({corpus!r})], Path({index!r}), model=embedder)
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["embedding", "lexical", "flip"])
 def test_killed_build_leaves_the_previous_index_answering(point: str, corpus_copy: Path, tmp_path: Path) -> None:
-    from search.retrieve import Searcher
+    from search.retrieve.searcher import Searcher
 
     index_dir = tmp_path / "index"
     build_index([corpus_copy], index_dir, model=FakeEmbedder())

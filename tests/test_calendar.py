@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from icalendar import Calendar
 
 from indexer.model import DocumentInfo, Duty
-from search.calendar import duties_to_ics, first_occurrence
+from search.answer.calendar import duties_to_ics, first_occurrence
 from search.cli import main
 
 

@@ -148,7 +148,7 @@ def test_tiny_hybrid_index_faiss_equals_brute_force(tiny_index_dir: Path, tiny_m
 
 @pytest.mark.slow
 def test_searcher_dense_and_hybrid_with_tiny_model(tiny_index_dir: Path) -> None:
-    from search.retrieve import Searcher
+    from search.retrieve.searcher import Searcher
 
     searcher = Searcher.open(tiny_index_dir)
     for mode in ("dense", "hybrid"):

@@ -111,8 +111,8 @@ def test_eval_cli_hybrid_reports_both_fusions(fake_index_dir: Path, monkeypatch,
     from argparse import Namespace
 
     from fake_embedder import FakeEmbedder
-    from search import cli_search
-    from search.retrieve import Searcher
+    from search.cli import search as cli_search
+    from search.retrieve.searcher import Searcher
 
     real_open = Searcher.open.__func__
     # The fake model cannot be loaded by name: hand the embedder object to the store instead.

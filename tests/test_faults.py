@@ -19,7 +19,7 @@ from fake_embedder import FakeEmbedder
 from indexer.build import build_index
 from indexer.store.generations import current_generation, generations, pin_generation, remove_generations
 from indexer.store.reader import IndexReader
-from search.retrieve import Searcher
+from search.retrieve.searcher import Searcher
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
@@ -177,7 +177,7 @@ sys.path.insert(0, {tests!r})
 from pathlib import Path
 from fake_embedder import FakeEmbedder
 from indexer.store.reader import IndexReader
-from search.retrieve import Searcher
+from search.retrieve.searcher import Searcher
 
 index_dir, stop = Path({index!r}), Path({stop!r})
 queries = json.loads(Path({queries!r}).read_text(encoding="utf-8"))

@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from search.answer import ask
+from search.answer.compose import ask
 from search.cli import main
-from search.llm import LLMClient, LLMError, citations_valid
-from search.retrieve import Searcher
+from search.answer.llm import LLMClient, LLMError, citations_valid
+from search.retrieve.searcher import Searcher
 
 QUESTION = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
 EXTRACTIVE_START = "1 kế hoạch yêu cầu báo cáo hàng quý qua Sở Nội vụ"

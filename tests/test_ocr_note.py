@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.model import PageSpan
-from search.answer import Answer, Citation, PlanAnswer
+from search.answer.compose import Answer, Citation, PlanAnswer
 from search.cli import main
 from search.ocr_note import ocr_confidence, ocr_note, with_ocr_confidence
 from search.ui_support import citation_label

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.store.lexical import analyze
-from search.query import (W_STOP, QueryUnderstanding, guess_language, load_abbreviations, load_glossary)
+from search.query.parse import (W_STOP, QueryUnderstanding, guess_language, load_abbreviations, load_glossary)
 
 
 @pytest.fixture(scope="module")

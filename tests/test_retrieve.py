@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.fusion import fuse, min_max, rrf, weighted
-from search.retrieve import Hit, Searcher, highlight_spans
+from search.retrieve.fusion import fuse, min_max, rrf, weighted
+from search.retrieve.searcher import Hit, Searcher, highlight_spans
 
 HIT_KEYS = ["rank", "score", "doc_id", "source", "doc_number", "title", "issuer", "date", "section", "heading",
             "page", "text", "highlights", "ocr_confidence"]
@@ -98,7 +98,7 @@ def test_proximity_rerank_prefers_words_together(searcher: Searcher) -> None:
     parsed = searcher.query_understanding.parse("báo cáo hàng quý")
     rows, scores = searcher.lexical.search(parsed.lexical, 50)
     texts = [c.text for c in searcher.reader.chunk_rows(rows.tolist())]
-    from search import proximity
+    from search.retrieve import proximity
 
     values = proximity.concept_values(parsed, searcher.lexical)
     together = proximity.best_window("định kỳ hàng quý báo cáo kết quả", values)
@@ -117,7 +117,7 @@ def test_hybrid_search_with_fake_embedder(fake_index_dir: Path) -> None:
     for mode in ("dense", "hybrid", "lexical"):
         result = searcher.search_result("dân vận khéo phát sóng", k=5, mode=mode)
         assert result.mode == mode and 0 < len(result.hits) <= 5
-    from search.retrieve import CANDIDATES
+    from search.retrieve.searcher import CANDIDATES
 
     parsed = searcher.query_understanding.parse("tăng thời lượng phát sóng")
     lexical = searcher.ranked_rows(parsed, CANDIDATES, "lexical")
@@ -194,7 +194,7 @@ def test_signer_question_puts_the_signature_passage_first(searcher: Searcher) ->
 
 
 def test_put_first_keeps_scores_descending() -> None:
-    from search.doc_match import put_first
+    from search.retrieve.doc_match import put_first
 
     rows, scores = put_first(np.array([5, 6, 7]), np.array([3.0, 2.0, 1.0], dtype=np.float32), [(7, 2.0), (9, 1.0)])
     assert rows.tolist() == [7, 9, 5, 6]

@@ -74,7 +74,7 @@ def _run_ui(args: argparse.Namespace) -> int:
     import subprocess
     from pathlib import Path
 
-    app = Path(__file__).resolve().parent.parent / "ui_streamlit.py"
+    app = Path(__file__).resolve().parents[2] / "ui_streamlit.py"
     env = dict(os.environ)
     if args.index:
         env["TRACUU_INDEX"] = args.index
@@ -92,15 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command in ("index", "docs", "model"):
-            from search import cli_core
+            from search.cli import core as cli_core
 
             return getattr(cli_core, f"cmd_{args.command}")(args)
         if args.command in ("search", "eval"):
-            from search import cli_search
+            from search.cli import search as cli_search
 
             return getattr(cli_search, f"cmd_{args.command}")(args)
         if args.command in ("ask", "duties"):
-            from search import cli_answer
+            from search.cli import answer as cli_answer
 
             return getattr(cli_answer, f"cmd_{args.command}")(args)
         return _run_ui(args)

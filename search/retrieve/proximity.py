@@ -8,7 +8,7 @@ import numpy as np
 
 from indexer.store.lexical import JOINING_GAP, LAYERS, LexicalIndex, key_triple
 from indexer.store.lexical_build import scan
-from search.query import ParsedQuery
+from search.query.parse import ParsedQuery
 
 WINDOW = 12  # tokens; about one clause of administrative prose
 PROXIMITY_WEIGHT = 1.0  # bonus per unit of IDF-weighted concept mass found inside the best window

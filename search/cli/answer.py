@@ -21,14 +21,14 @@ def _index_dir(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from search.answer import ask
-    from search.retrieve import Searcher
+    from search.answer.compose import ask
+    from search.retrieve.searcher import Searcher
 
     settings = Settings.from_env()
     searcher = Searcher.open(_index_dir(args, settings))
     llm = None
     if settings.llm_url:
-        from search.llm import LLMClient
+        from search.answer.llm import LLMClient
 
         llm = LLMClient(settings.llm_url, settings.llm_model)
     answer = ask(searcher, args.question, llm=llm)
@@ -62,7 +62,7 @@ def duty_record(duty: Duty, text: str | None, doc) -> dict:
 
 def select_duties(duties: list[Duty], recipient: str | None, frequency: str | None) -> list[Duty]:
     """Duties to (or via) an agency and/or of a frequency; the agency is matched without diacritics or abbreviations."""
-    from search.questions import agency_matches
+    from search.query.questions import agency_matches
 
     chosen = []
     for duty in duties:
@@ -77,7 +77,7 @@ def select_duties(duties: list[Duty], recipient: str | None, frequency: str | No
 
 def cmd_duties(args: argparse.Namespace) -> int:
     from indexer.store.reader import IndexReader
-    from search.calendar import dated, duties_to_ics
+    from search.answer.calendar import dated, duties_to_ics
 
     settings = Settings.from_env()
     reader = IndexReader.open(_index_dir(args, settings))

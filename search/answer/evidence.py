@@ -14,7 +14,7 @@ from indexer.duties.extract import sentence_spans
 from indexer.store.lexical import LexicalQuery, QueryTerm
 from indexer.model import DocumentInfo, Duty, NormalizedText
 from indexer.text.vntext import key_loose
-from search.questions import Concept
+from search.query.questions import Concept
 
 FULL_COVERAGE = 0.75  # share of topic concepts one passage must hold for a plan to answer a list question
 ENGLISH_FULL_COVERAGE = 0.6  # the same for English questions, whose concepts are glossary translations

@@ -11,11 +11,11 @@ import numpy as np
 from indexer.errors import ModelUnavailable
 from indexer.store.lexical import LexicalIndex, analyze
 from indexer.model import DocumentInfo
-from search import proximity
-from search.doc_match import DocumentMatcher, put_first, signature_passages
-from search.fusion import fuse
+from search.retrieve import proximity
+from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
+from search.retrieve.fusion import fuse
 from search.ocr_note import ocr_confidence
-from search.query import ParsedQuery, QueryUnderstanding
+from search.query.parse import ParsedQuery, QueryUnderstanding
 
 MODES = ("hybrid", "lexical", "dense")
 # Chosen on the dev queries with the two trained/fake embedders available offline (report of issue 3):
@@ -105,8 +105,8 @@ class Searcher:
             return list(self.reader.documents())
 
     def ask(self, question: str, llm=None):
-        """Answer a question with the plans and quoted passages that support it (search.answer.ask)."""
-        from search.answer import ask
+        """Answer a question with the plans and quoted passages that support it (search.answer.compose.ask)."""
+        from search.answer.compose import ask
 
         return ask(self, question, llm=llm)
 

@@ -9,7 +9,7 @@ from indexer.duties.agencies import find_agencies
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
-from search.query import guess_language, load_glossary
+from search.query.parse import guess_language, load_glossary
 
 # Agencies a question may name without the index having seen them (display form, matched on loose keys).
 KNOWN_AGENCIES = (

@@ -8,9 +8,9 @@ from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIA
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
-from search.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
+from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.ocr_note import with_ocr_confidence
-from search.questions import Question, agency_matches, understand
+from search.query.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
 MAX_NEAR = 10  # near matches are a hint, not a second result list
@@ -61,7 +61,7 @@ class _Verdict:
 
 
 def ask(searcher, question: str, llm=None) -> Answer:
-    """Answer a question from the index behind `searcher` (a search.retrieve.Searcher); `llm` may rewrite the text."""
+    """Answer a question from the index behind `searcher` (a search.retrieve.searcher.Searcher); `llm` may rewrite the text."""
     corpus = corpus_for(searcher.reader)
     parsed = understand(question, known_agencies=corpus.agency_names)
     if parsed.kind == "list":
@@ -70,7 +70,7 @@ def ask(searcher, question: str, llm=None) -> Answer:
         answer = _answer_fact(corpus, searcher, parsed)
     answer = with_ocr_confidence(searcher.reader, _verified(corpus, answer))
     if llm is not None and answer.plans:
-        from search.llm import rewrite_answer
+        from search.answer.llm import rewrite_answer
 
         answer = rewrite_answer(llm, answer)
     return answer

@@ -7,7 +7,7 @@ import numpy as np
 
 from indexer.store.lexical import LexicalIndex
 from indexer.model import DocumentInfo
-from search.query import ParsedQuery
+from search.query.parse import ParsedQuery
 
 SIGNER_DOCS = 2  # signature passages put first for a "who signed" question
 SIGNER_MIN_SHARE = 0.5  # … only for documents scoring at least this share of the best document

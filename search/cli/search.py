@@ -49,7 +49,7 @@ def _snippet(text: str, highlights: list[list[int]]) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from search.retrieve import Searcher
+    from search.retrieve.searcher import Searcher
 
     searcher = Searcher.open(_index_dir(args))
     result = searcher.search_result(args.query, k=args.k, mode=args.mode, filters=_filters(args) or None)
@@ -83,7 +83,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from search.evaluate import (BASELINE_MAX_CHUNKS, Bm25Baseline, evaluate, format_table, load_queries, missed,
                                  report_dict, searcher_fn)
-    from search.retrieve import Searcher
+    from search.retrieve.searcher import Searcher
 
     queries = load_queries(Path(args.queries))
     searcher = Searcher.open(_index_dir(args))

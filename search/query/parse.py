@@ -9,7 +9,7 @@ from pathlib import Path
 from indexer.store.lexical import LexicalQuery, QueryTerm, Token, analyze, exact_key
 from indexer.text.vntext import normalize
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parents[1] / "data"
 
 # A loose-key string that Vietnamese spelling allows as one syllable; English words mostly fail it ("which", "plans").
 _VI_SYLLABLE = re.compile(r"(?:ngh|ch|gh|gi|kh|ng|nh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
