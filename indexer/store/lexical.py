@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -17,17 +14,12 @@ try:  # compiled scatter-add over one posting column (scipy's sparse mat-vec ker
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # scipy builds without the private module fall back to numpy
     _csc_matvec = None
-from indexer.text.vntext import compound_tokenize, key_exact, key_loose, key_tone, tokenize
+from indexer.store.lexical_keys import ID_BITS, JOINING_GAP, LAYERS, _exact_key, key_triple
+from indexer.text.vntext import compound_tokenize, tokenize
 
 FORMAT_VERSION = 2
 LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/load() use
-LAYERS = ("exact", "tone", "loose")
 _LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
-ID_BITS = 30  # syllable ids per layer fit in 30 bits; a term key is layer(2) | bigram(1) | id(30) | id(30)
-_TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
-# Tokens separated only by spaces or by one joining character ("80/KH", "10/5") form a bigram; punctuation,
-# line breaks and brackets end a phrase.
-JOINING_GAP = re.compile(r"[ \t]+|[/\-.]")
 _BATCH = 8192
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
 
@@ -91,26 +83,6 @@ def exact_key(token: str) -> str:
     Old and new tone placement (hòa/hoà, thủy/thuỷ) give the same key; a different tone or hat does not.
     """
     return _exact_key(token)
-
-
-@lru_cache(maxsize=200_000)
-def _exact_key(token: str) -> str:
-    folded = key_exact(token)
-    decomposed = unicodedata.normalize("NFD", folded)
-    if not any(c in _TONE_DIGITS for c in decomposed):
-        return folded
-    return re.sub(r"[^\W_]+", lambda m: _retone(m.group()), folded)
-
-
-def _retone(syllable: str) -> str:
-    digits = "".join(_TONE_DIGITS[c] for c in unicodedata.normalize("NFD", syllable) if c in _TONE_DIGITS)
-    return key_tone(syllable) + digits
-
-
-@lru_cache(maxsize=200_000)
-def key_triple(token: str) -> tuple[str, str, str]:
-    """(exact, tone, loose) keys of one token."""
-    return _exact_key(token), key_tone(token), key_loose(token)
 
 
 def analyze(text: str, compounds: bool = True) -> list[Token]:
@@ -189,7 +161,8 @@ class LexicalIndex:
         builder = LexicalBuilder(params)
         for start in range(0, len(texts), _BATCH):
             builder.add_batch(texts[start : start + _BATCH], start)
-        return builder.finish()
+        arrays, folds = builder.finish()
+        return LexicalIndex(*arrays, **folds)
 
     # ---- persistence -------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
+from indexer.store.lexical_keys import ID_BITS, JOINING_GAP, LAYERS, key_triple
 from indexer.text.vntext import compound_tokenize
 
 # The same tokens as vntext.tokenize, each with the gap before it, in one C-level pass per text.
@@ -35,8 +36,6 @@ _WEIGHT_CHUNK = 1 << 24  # postings per step when computing BM25 weights (bounds
 
 def term_keys(layer: int, first: np.ndarray, second: np.ndarray | None = None) -> np.ndarray:
     """uint64 term keys: layer(2 bits) | bigram(1) | first id(30) | second id(30); sorted keys group by layer."""
-    from indexer.store.lexical import ID_BITS
-
     keys = (np.uint64(layer) << np.uint64(62)) | (first.astype(np.uint64) << np.uint64(ID_BITS))
     if second is not None:
         keys |= (np.uint64(1) << np.uint64(61)) | second.astype(np.uint64)
@@ -47,8 +46,6 @@ class LexicalBuilder:
     """Accumulates postings batch by batch (rows ascending), then lays them out term by term in one pass."""
 
     def __init__(self, params) -> None:
-        from indexer.store.lexical import LAYERS
-
         self.params = params
         self.layers = LAYERS
         self.vocab: dict[str, dict[str, int]] = {layer: {} for layer in LAYERS}
@@ -61,8 +58,6 @@ class LexicalBuilder:
     # ---- tokens → ids ------------------------------------------------------------------------------------
 
     def _register(self, tokens) -> None:
-        from indexer.store.lexical import key_triple
-
         for token in tokens:
             if token in self.surface:
                 continue
@@ -72,8 +67,6 @@ class LexicalBuilder:
                 self.surface_layer_ids[i].append(table.setdefault(key, len(table)))
 
     def _joining(self, gaps) -> None:
-        from indexer.store.lexical import JOINING_GAP
-
         for gap in gaps:
             if gap not in self.gaps:
                 self.gaps[gap] = JOINING_GAP.fullmatch(gap) is not None
@@ -156,8 +149,6 @@ class LexicalBuilder:
     # ---- layout ------------------------------------------------------------------------------------------
 
     def finish(self):
-        from indexer.store.lexical import LexicalIndex
-
         params = self.params
         doc_len = np.concatenate(self.doc_len) if self.doc_len else np.zeros(0, dtype=np.int32)
         n_rows = int(doc_len.shape[0])
@@ -205,4 +196,5 @@ class LexicalBuilder:
                                            ("tone_to_loose", tone, loose, len(vocab["tone"]))):
             folds[name] = np.zeros(size, dtype=np.int32)
             folds[name][source] = target
-        return LexicalIndex(params, vocab, term_keys_sorted, indptr, rows_out, weights, doc_len, avgdl, **folds)
+        # the index's constructor arguments: LexicalIndex.build makes the index (this module does not import it)
+        return (params, vocab, term_keys_sorted, indptr, rows_out, weights, doc_len, avgdl), folds

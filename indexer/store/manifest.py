@@ -21,8 +21,8 @@ MANIFEST_FILE = "manifest.json"
 _STORE_SIDE_MODULES = frozenset({
     "build", "errors", "read/scan", "settings",
     "embed/embed_cache", "embed/embedders",
-    "store/ann", "store/filters", "store/generations", "store/lexical", "store/manifest", "store/reader",
-    "store/writer",
+    "store/ann", "store/filters", "store/generations", "store/lexical", "store/lexical_keys", "store/manifest",
+    "store/reader", "store/writer",
 })
 _LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "tokenizers")
 
