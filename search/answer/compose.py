@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
+from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
 from search.ocr_note import with_ocr_confidence
 from search.query.questions import Question, agency_matches, understand
 
@@ -17,39 +18,6 @@ MAX_NEAR = 10  # near matches are a hint, not a second result list
 _RECURRING = {PERIODIC, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
 _FREQUENCY_WORDS = {MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
                     ANNUAL: "hàng năm", PERIODIC: "định kỳ"}
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A quoted passage: `quote` is an exact substring of the document's normalised text."""
-
-    section: str
-    page: int | None
-    quote: str
-    ocr_confidence: float | None = None  # mean Tesseract confidence 0–100 of `page` when its text came from OCR
-
-
-@dataclass(frozen=True)
-class PlanAnswer:
-    """A plan in an answer with the passages that show it answers; field names are the `ask --json` keys."""
-
-    doc_id: str
-    source: str
-    doc_number: str | None
-    title: str | None
-    issuer: str | None
-    date: str | None
-    citations: list[Citation] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What `ask --json` prints; `near_matches` holds plans that meet only part of a list question."""
-
-    question: str
-    answer: str
-    plans: list[PlanAnswer] = field(default_factory=list)
-    near_matches: list[PlanAnswer] = field(default_factory=list)
 
 
 @dataclass
@@ -284,36 +252,6 @@ def _label_with_sections(doc: DocumentInfo, citations: list[Citation]) -> str:
     sections = list(dict.fromkeys(c.section for c in citations if c.section))
     where = f", mục {', '.join(sections)}" if sections else ""
     return plan_label(doc) + where
-
-
-def plan_label(doc: DocumentInfo) -> str:
-    """"80/KH-UBND (Quảng Ngãi, 26/6/2020)": number (or title) with place and date when known."""
-    if doc.doc_number and re.search(r"\d", doc.doc_number):
-        name = doc.doc_number
-    elif doc.title:
-        name = f"{(doc.doc_type or 'văn bản').lower()} “{doc.title}”"
-    else:
-        name = doc.source
-    details = [x for x in (doc.place, show_date(doc.date)) if x]
-    return f"{name} ({', '.join(details)})" if details else name
-
-
-def plan_label_for(plan: PlanAnswer) -> str:
-    """The label of a plan in an answer: number (or title) and date."""
-    if plan.doc_number and re.search(r"\d", plan.doc_number):
-        name = plan.doc_number
-    else:
-        name = f"“{plan.title}”" if plan.title else plan.source
-    when = show_date(plan.date)
-    return f"{name} ({when})" if when else name
-
-
-def show_date(iso: str | None) -> str | None:
-    """"2020-06-26" → "26/6/2020", "2023-01" → "1/2023"."""
-    if not iso:
-        return None
-    parts = [int(p) for p in iso.split("-")]
-    return "/".join(str(p) for p in reversed(parts))
 
 
 def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 
-from search.answer.compose import Answer, plan_label_for
+from search.answer.result import Answer, plan_label_for
 
 SYSTEM_PROMPT = (
     "Bạn trả lời câu hỏi về các kế hoạch của cơ quan nhà nước Việt Nam, chỉ dựa trên các đoạn trích được đánh số. "
