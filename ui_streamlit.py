@@ -5,16 +5,12 @@ import streamlit as st
 
 from indexer import build_index
 from indexer.errors import TracuuError
-from indexer.store.filters import compile_filters
-from indexer.store.generations import current_generation
 from indexer.settings import DEFAULT_MODEL, Settings
+from search import Searcher
 from search import reading
 from search import ui_support as ui
-from search.answer.compose import ask
-from search.answer.calendar import dated, duties_to_ics
-from search.cli.answer import select_duties
-from search.precedents import PrecedentFinder, draft_profile, load_plans
-from search.retrieve.searcher import Searcher
+from search.ui_api import (PrecedentFinder, ask, compile_filters, current_generation, dated, draft_profile,
+                           duties_to_ics, load_plans, select_duties)
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -195,7 +191,7 @@ def tab_ask() -> None:
     if key not in memo:
         llm = None
         if settings.llm_url:
-            from search.answer.llm import LLMClient
+            from search.ui_api import LLMClient
 
             llm = LLMClient(settings.llm_url, settings.llm_model)
         memo.clear()

@@ -1,0 +1,15 @@
+"""What the web app (ui_streamlit.py) uses from the stages, in one place: the UI imports only `indexer`,
+`indexer.errors`, `indexer.settings`, `search`, `search.ui_support`, `search.reading` and this module
+(tests/test_import_graph.py checks it), so the folders behind them can change without touching the UI."""
+from __future__ import annotations
+
+from indexer.store.filters import compile_filters
+from indexer.store.generations import current_generation
+from search.answer.calendar import dated, duties_to_ics
+from search.answer.compose import ask
+from search.answer.llm import LLMClient
+from search.cli.answer import select_duties
+from search.precedents import PrecedentFinder, draft_profile, load_plans
+
+__all__ = ["LLMClient", "PrecedentFinder", "ask", "compile_filters", "current_generation", "dated", "draft_profile",
+           "duties_to_ics", "load_plans", "select_duties"]
