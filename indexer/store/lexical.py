@@ -21,6 +21,8 @@ FORMAT_VERSION = 2
 LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/load() use
 _LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
 _BATCH = 8192
+_LANGUAGE_ARRAYS = ("exact_freq", "bigram_keys", "bigram_freq")
+_SURFACES_FILE = "surfaces.json"
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
 
 
@@ -142,6 +144,9 @@ class LexicalIndex:
         self.exact_to_tone = exact_to_tone if exact_to_tone is not None else empty
         self.exact_to_loose = exact_to_loose if exact_to_loose is not None else empty
         self.tone_to_loose = tone_to_loose if tone_to_loose is not None else empty
+        # Word statistics for restoring the diacritics of unaccented queries (LexicalBuilder.language_stats):
+        # {"exact_freq", "bigram_keys", "bigram_freq", "surfaces"} or None.
+        self.language: dict | None = None
 
     @property
     def n_rows(self) -> int:
@@ -162,7 +167,9 @@ class LexicalIndex:
         for start in range(0, len(texts), _BATCH):
             builder.add_batch(texts[start : start + _BATCH], start)
         arrays, folds = builder.finish()
-        return LexicalIndex(*arrays, **folds)
+        index = LexicalIndex(*arrays, **folds)
+        index.language = builder.language_stats()
+        return index
 
     # ---- persistence -------------------------------------------------------------------------------------
 
@@ -182,6 +189,11 @@ class LexicalIndex:
         }
         with open(directory / "lexical.json", "w", encoding="utf-8") as handle:
             json.dump(meta, handle, ensure_ascii=False)
+        if self.language is not None:
+            for name in _LANGUAGE_ARRAYS:
+                np.save(directory / f"{name}.npy", np.ascontiguousarray(self.language[name]), allow_pickle=False)
+            with open(directory / _SURFACES_FILE, "w", encoding="utf-8") as handle:
+                json.dump(self.language["surfaces"], handle, ensure_ascii=False)
 
     @classmethod
     def load(cls, directory: Path, mmap: bool = True) -> "LexicalIndex":
@@ -204,7 +216,13 @@ class LexicalIndex:
         )
         arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
                   for name in _FILES}
-        return cls(params, meta["vocab"], avgdl=float(meta["avgdl"]), **arrays)
+        index = cls(params, meta["vocab"], avgdl=float(meta["avgdl"]), **arrays)
+        if (directory / _SURFACES_FILE).is_file():  # indexes built before restoration statistics have none
+            index.language = {name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None,
+                                            allow_pickle=False) for name in _LANGUAGE_ARRAYS}
+            with open(directory / _SURFACES_FILE, encoding="utf-8") as handle:
+                index.language["surfaces"] = json.load(handle)
+        return index
 
     # ---- search ------------------------------------------------------------------------------------------
 

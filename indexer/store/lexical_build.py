@@ -31,6 +31,7 @@ def scan(text: str) -> tuple[list[str], list[str]]:
         del tokens[0]
         del gaps[0]
     return gaps, tokens
+STATS_ROWS = 200_000  # rows whose words feed the restoration statistics
 _WEIGHT_CHUNK = 1 << 24  # postings per step when computing BM25 weights (bounds temporary memory)
 
 
@@ -54,6 +55,11 @@ class LexicalBuilder:
         self.gaps: dict[str, bool] = {}  # text between two tokens → do they form a bigram
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # keys, sizes, rows, tf
         self.doc_len: list[np.ndarray] = []
+        # Language statistics for diacritic restoration of queries (search.query.restore): occurrences per
+        # surface form and adjacent exact-form pairs, gathered from the first STATS_ROWS rows only (they saturate).
+        self.surface_freq = np.zeros(0, dtype=np.int64)
+        self.pair_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.stats_rows = 0
 
     # ---- tokens → ids ------------------------------------------------------------------------------------
 
@@ -104,6 +110,14 @@ class LexicalBuilder:
         csid = np.fromiter(map(self.surface.__getitem__, compounds), dtype=np.int64, count=len(compounds))
         crows = np.asarray(compound_rows, dtype=np.int64)
         pair = np.flatnonzero(joined)
+        if self.stats_rows < STATS_ROWS:
+            # Word pairs for the statistics also span commas ("xã, phường"): every neighbour within one text.
+            neighbours = np.ones(len(tokens), dtype=bool)
+            neighbours[np.asarray(starts, dtype=np.int64)[np.asarray(lengths) > 0]] = False
+            if neighbours.size:
+                neighbours[0] = False
+            self._count_language(sid, np.flatnonzero(neighbours))
+            self.stats_rows += n_docs
 
         keys_parts, sizes_parts, rows_parts, tf_parts = [], [], [], []
         for layer in self.params.unigram_layers:
@@ -122,6 +136,50 @@ class LexicalBuilder:
             self.parts.append((np.concatenate(keys_parts), np.concatenate(sizes_parts),
                                (np.concatenate(rows_parts) + first_row).astype(np.int32),
                                np.concatenate(tf_parts)))
+
+    def _count_language(self, sid: np.ndarray, pair: np.ndarray) -> None:
+        counts = np.bincount(sid, minlength=len(self.surface)) if sid.size else np.zeros(len(self.surface), np.int64)
+        grown = np.zeros(len(self.surface), dtype=np.int64)
+        grown[: self.surface_freq.size] = self.surface_freq
+        self.surface_freq = grown + counts
+        if pair.size:
+            exact = np.asarray(self.surface_layer_ids[0], dtype=np.int64)[sid]
+            keys, freq = np.unique((exact[pair - 1] << 32) | exact[pair], return_counts=True)
+            self.pair_parts.append((keys.astype(np.uint64), freq.astype(np.int64)))
+
+    def language_stats(self) -> dict[str, np.ndarray | list[str]]:
+        """exact_freq [n_exact], bigram_keys (sorted uint64 first << 32 | second, pairs seen ≥ 2 times),
+        bigram_freq (uint32) and surfaces (most frequent lower-case spelling per exact id)."""
+        n_exact = len(self.vocab["exact"])
+        exact_of_surface = np.asarray(self.surface_layer_ids[0], dtype=np.int64)
+        freq = np.zeros(len(self.surface), dtype=np.int64)
+        freq[: self.surface_freq.size] = self.surface_freq
+        exact_freq = np.bincount(exact_of_surface, weights=freq, minlength=n_exact).astype(np.int64)
+        # Per exact id the spelling seen most often (ties: first seen); lower-cased unless it is a code.
+        surfaces = list(self.vocab["exact"])
+        best = np.full(n_exact, -1, dtype=np.int64)
+        order = np.lexsort((np.arange(freq.size), -freq))
+        seen = np.zeros(n_exact, dtype=bool)
+        for sid in order.tolist():
+            e = int(exact_of_surface[sid])
+            if not seen[e]:
+                seen[e] = True
+                best[e] = sid
+        names = list(self.surface)
+        for e in np.flatnonzero(best >= 0).tolist():
+            surfaces[e] = names[int(best[e])].lower()
+        if self.pair_parts:
+            keys = np.concatenate([k for k, _ in self.pair_parts])
+            counts = np.concatenate([c for _, c in self.pair_parts])
+            self.pair_parts.clear()
+            keys, inverse = np.unique(keys, return_inverse=True)
+            counts = np.bincount(inverse, weights=counts).astype(np.int64)
+            keep = counts >= 2
+            keys, counts = keys[keep], counts[keep]
+        else:
+            keys, counts = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return {"exact_freq": exact_freq, "bigram_keys": keys.astype(np.uint64),
+                "bigram_freq": np.minimum(counts, np.iinfo(np.uint32).max).astype(np.uint32), "surfaces": surfaces}
 
     @staticmethod
     def _collect(code, first, second, rows, n_docs, keys_parts, sizes_parts, rows_parts, tf_parts) -> None:

@@ -74,6 +74,12 @@ class ParsedQuery:
     highlight_terms: frozenset[tuple[str, str]]  # (layer, key) of content unigrams, for highlighting
     concepts: tuple[Concept, ...] = ()  # per query word / adjacent pair: the terms that stand for it
     intent: str | None = None  # "signer" when the query asks who signed a document
+    restored: str | None = None  # the query with diacritics restored from the archive (unaccented queries only)
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedding model gets: the restored query when there is one (the model reads accented text)."""
+        return self.restored or self.text
 
     def terms_in(self, layer: str) -> list[QueryTerm]:
         return [t for t in self.lexical.terms if t.layer == layer]
@@ -173,9 +179,12 @@ def guess_language(text: str, tokens: list[Token] | None = None) -> str:
 class QueryUnderstanding:
     """Turns a user query into weighted lexical terms (reusable; holds the abbreviation table and glossary)."""
 
-    def __init__(self, abbreviations: tuple[_Entry, ...] | None = None, glossary: tuple[_Entry, ...] | None = None):
+    def __init__(self, abbreviations: tuple[_Entry, ...] | None = None, glossary: tuple[_Entry, ...] | None = None,
+                 restorer=None):
+        """restorer: a search.query.restore.DiacriticRestorer over the archive's words, or None (no restoration)."""
         self.abbreviations = load_abbreviations() if abbreviations is None else abbreviations
         self.glossary = load_glossary() if glossary is None else glossary
+        self.restorer = restorer
 
     def parse(self, query: str) -> ParsedQuery:
         text = normalize(query)
@@ -217,7 +226,14 @@ class QueryUnderstanding:
             highlight_terms=frozenset(terms.highlight),
             concepts=terms.frozen_concepts(),
             intent=detect_intent(loose_words),
+            restored=self._restore(text, words, language) if marked == 0 else None,
         )
+
+    def _restore(self, text: str, words: list[Token], language: str) -> str | None:
+        if self.restorer is None or language != "vi":
+            return None
+        found = self.restorer.restore(text, [(t.start, t.end, t.loose, t.joined) for t in words])
+        return found.text if found else None
 
     # ---- pieces ------------------------------------------------------------------------------------------
 

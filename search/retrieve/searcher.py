@@ -15,6 +15,7 @@ from search.retrieve import proximity
 from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
 from search.retrieve.fusion import fuse
 from search.ocr_note import ocr_confidence
+from search.query.restore import DiacriticRestorer
 from search.query.parse import ParsedQuery, QueryUnderstanding
 
 MODES = ("hybrid", "lexical", "dense")
@@ -62,7 +63,7 @@ class Searcher:
         self.lexical = lexical
         self.fusion = fusion
         self.proximity_weight = proximity.PROXIMITY_WEIGHT
-        self.query_understanding = QueryUnderstanding()
+        self.query_understanding = QueryUnderstanding(restorer=DiacriticRestorer.from_index(lexical))
         self._lock = threading.Lock()  # guards the store connection and the lazy embedder
         self._dense = None
         self._dense_loaded = False
@@ -141,10 +142,10 @@ class Searcher:
         if mode == "lexical":
             rows, scores = self._lexical_search(parsed, n, allowed)
         elif mode == "dense":
-            rows, scores = self._dense_search(parsed.text, n, allowed)
+            rows, scores = self._dense_search(parsed.dense_text, n, allowed)
         else:
             lexical = self._lexical_search(parsed, n, allowed)
-            dense = self._dense_search(parsed.text, n, allowed)
+            dense = self._dense_search(parsed.dense_text, n, allowed)
             rows, scores = fuse(fusion or self.fusion, lexical, dense)
         if parsed.intent == "signer":
             rows, scores = self._signature_first(parsed, rows, scores, allowed)

@@ -1,0 +1,54 @@
+"""Diacritic restoration of unaccented queries from the archive's own words (search.query.restore)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.store.lexical import LexicalIndex
+from search import Searcher
+from search.query.parse import QueryUnderstanding
+from search.query.restore import DiacriticRestorer
+
+
+def _understanding(texts: list[str]) -> QueryUnderstanding:
+    return QueryUnderstanding(restorer=DiacriticRestorer.from_index(LexicalIndex.build(texts)))
+
+
+def test_sample_corpus_restores_the_quarterly_question(lexical_index_dir: Path) -> None:
+    searcher = Searcher.open(lexical_index_dir)
+    parsed = searcher.query_understanding.parse("ke hoach nao yeu cau bao cao hang quy ve so noi vu")
+    assert parsed.restored is not None
+    assert "kế hoạch" in parsed.restored
+    assert "báo cáo hàng quý về sở nội vụ" in parsed.restored
+    assert parsed.dense_text == parsed.restored
+    assert parsed.text == "ke hoach nao yeu cau bao cao hang quy ve so noi vu"  # the lexical side keeps the typed text
+
+
+def test_context_picks_the_form_the_neighbours_ask_for() -> None:
+    # "phương" alone is the more frequent form; next to "xã" and "thị trấn" the archive writes "phường".
+    texts = ["phương án phương án phương hướng phương thức phương án"] * 3 + ["các xã, phường, thị trấn"] * 2
+    understanding = _understanding(texts)
+    assert understanding.parse("xa phuong thi tran").restored == "xã phường thị trấn"
+    assert understanding.parse("phuong an").restored == "phương án"
+
+
+def test_accented_queries_codes_and_case_are_left_alone() -> None:
+    understanding = _understanding(["Ủy ban nhân dân tỉnh Lâm Đồng ban hành kế hoạch 25/KH-UBND"] * 2)
+    assert understanding.parse("kế hoạch của tỉnh").restored is None
+    restored = understanding.parse("UBND tinh Lam Dong ke hoach 25/KH-UBND").restored
+    assert restored == "UBND tỉnh Lâm Đồng kế hoạch 25/KH-UBND"
+
+
+def test_unknown_words_and_indexes_without_statistics() -> None:
+    understanding = _understanding(["kế hoạch năm 2026"] * 2)
+    assert understanding.parse("zzz qqq").restored is None
+    bare = LexicalIndex.build(["kế hoạch"])
+    bare.language = None
+    assert DiacriticRestorer.from_index(bare) is None
+
+
+def test_statistics_survive_save_and_load(tmp_path: Path) -> None:
+    index = LexicalIndex.build(["các xã, phường, thị trấn"] * 2 + ["phương án"] * 5)
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    understanding = QueryUnderstanding(restorer=DiacriticRestorer.from_index(loaded))
+    assert understanding.parse("xa phuong").restored == "xã phường"
