@@ -260,6 +260,10 @@ class _Build:
         from indexer.store.lexical import LexicalIndex
 
         LexicalIndex.build(writer.chunk_texts()).save(gen_dir / LEXICAL_DIR)
+        from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
+
+        headers, row_doc = writer.document_headers()
+        DocumentContextIndex.build(headers, row_doc).save(gen_dir / LEXICAL_DIR / CONTEXT_DIR)
         model_info, dense_info = None, None
         if embedder is not None:
             model_info, dense_info = self._write_dense(gen_dir, writer, embedder)

@@ -105,6 +105,17 @@ class Chunk:
     page_start: int | None
     page_end: int | None
     text: str
+    context: str = ""  # the document's type, số ký hiệu, trích yếu, issuer, place, year and the heading trail
+
+    @property
+    def indexed_text(self) -> str:
+        """What the lexical index and the embedder read: context, then the passage."""
+        return indexed_text(self.context, self.text)
+
+
+def indexed_text(context: str | None, text: str) -> str:
+    """The context field and the passage text as one string for indexing (the passage alone when no context)."""
+    return f"{context}\n{text}" if context else text
 
 
 @dataclass(frozen=True)

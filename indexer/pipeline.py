@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.structure.chunking import ChunkingParams, chunk_document
+from indexer.structure.context import document_header, passage_context
 from indexer.duties.extract import extract_duties
 from indexer.model import Document, NormalizedText, RawText
 from indexer.read.readers import read_file
@@ -56,6 +57,8 @@ def process_file(
     doc_id = content_id(norm.text)
     structure = parse_structure(norm.text, marks=norm.marks)
     chunks = chunk_document(doc_id, norm, structure, params or ChunkingParams())
+    header = document_header(structure, norm.text)
+    chunks = [replace(c, context=passage_context(header, c)) for c in chunks]
     duties = extract_duties(doc_id, norm, structure)
     return Document(
         doc_id=doc_id,

@@ -72,8 +72,10 @@ def load_queries(path: Path) -> list[EvalQuery]:
                 continue
             try:
                 row = json.loads(line)
+                # Stems compared in NFC: file names from macOS or some archives arrive decomposed (NFD).
                 queries.append(EvalQuery(str(row["id"]), str(row.get("kind", "all")), str(row["q"]),
-                                         tuple(row["docs"]), dict(row.get("evidence") or {})))
+                                         tuple(_nfc(d) for d in row["docs"]),
+                                         {_nfc(k): v for k, v in (row.get("evidence") or {}).items()}))
             except (ValueError, KeyError, TypeError) as error:
                 raise EvalFileError(f"Dòng {number} của {path} không đúng định dạng ({error}); "
                                     'cần {"id", "kind", "q", "docs", "evidence"}.') from error
@@ -86,8 +88,13 @@ def _canonical(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().casefold()
 
 
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", str(text))
+
+
 def source_stem(source: str) -> str:
-    return PurePosixPath(source).stem
+    """The file name without extension, in NFC (what `docs` and `evidence` name documents by)."""
+    return _nfc(PurePosixPath(source).stem)
 
 
 def counts(query: EvalQuery, source: str, text: str) -> bool:

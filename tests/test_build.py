@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexer.model import indexed_text
+
 from fake_embedder import FakeEmbedder
 from indexer.store.ann import dense_search
 from indexer.build import NothingIndexed, build_index
@@ -72,7 +74,9 @@ def test_reindex_after_edit_embeds_only_the_changed_chunks(corpus_copy: Path, tm
     assert 0 < report.embedded_chunks < len(after)
     reader = IndexReader.open(index_dir, embedder=FakeEmbedder())
     vectors = reader.dense_index().reconstruct_n(0, reader.n_rows)
-    expected = FakeEmbedder().encode_passages([c.text for c in reader.chunk_rows(range(reader.n_rows))])
+    # The embedder reads each passage together with its document context (indexer.model.indexed_text).
+    expected = FakeEmbedder().encode_passages([indexed_text(c.context, c.text)
+                                               for c in reader.chunk_rows(range(reader.n_rows))])
     assert np.allclose(vectors, expected, atol=1e-6)
 
 

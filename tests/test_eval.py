@@ -96,7 +96,8 @@ def test_eval_cli_meets_the_lexical_acceptance_bar(lexical_index_dir: Path) -> N
     overall = ours["overall"]["hit_at_3"]
     assert overall >= 0.9
     for kind in ("unaccented", "abbrev"):
-        assert abs(ours["kinds"][kind]["hit_at_3"] - overall) <= 0.05
+        # unaccented and abbreviated questions do no worse than the set as a whole
+        assert ours["kinds"][kind]["hit_at_3"] >= overall - 0.05
     assert overall > baseline["overall"]["hit_at_3"]
     assert len(ours["queries"]) == len(load_queries(DEV_QUERIES))
 
@@ -125,3 +126,18 @@ def test_eval_cli_hybrid_reports_both_fusions(fake_index_dir: Path, monkeypatch,
     assert names == ["tracuu hybrid (weighted)", "tracuu hybrid (rrf)", "tracuu dense", "tracuu lexical",
                      "rank_bm25 (1000 ký tự)"]  # the default fusion first
     assert payload["mode"] == "hybrid"
+
+
+def test_decomposed_file_names_match_composed_stems(tmp_path) -> None:
+    import unicodedata
+
+    from search.evaluate import judge, load_queries
+
+    nfd = unicodedata.normalize("NFD", "KẾ HOẠCH KIỂM TRA")
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "x", "kind": "fact", "q": "q", "docs": ["KẾ HOẠCH KIỂM TRA"], '
+                    '"evidence": {"KẾ HOẠCH KIỂM TRA": "giám sát"}}\n', encoding="utf-8")
+    query = load_queries(path)[0]
+    outcome = judge(query, [("other.docx", "giám sát"), (f"sub/{nfd}.docx", "kiểm tra, giám sát bầu cử")])
+    assert outcome.first_rank == 2
+    assert judge(query, [(f"{nfd}.docx", "không liên quan")]).first_rank is None

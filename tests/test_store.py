@@ -12,6 +12,7 @@ import pytest
 from indexer.errors import IndexMismatch, IndexMissing
 from indexer.store.filters import InvalidFilter
 from indexer.store.generations import current_generation
+from indexer.store.manifest import FORMAT_VERSION
 from indexer.pipeline import process_file
 from indexer.store.reader import IndexReader
 
@@ -37,7 +38,7 @@ def test_layout_and_manifest(lexical_index_dir: Path) -> None:
     assert not (gen / "dense.faiss").exists()
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["mode"] == "lexical" and manifest["model"] is None
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["chunking"]["max_chars"] > 0
     assert manifest["lexical"]["params"]["k1"] > 0
     assert manifest["libraries"]["numpy"] and manifest["libraries"]["sqlite"]
@@ -57,7 +58,7 @@ def test_format_mismatch_is_refused(lexical_index_dir: Path, tmp_path: Path) -> 
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["format_version"] = 999
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match=r"định dạng 999.*cần định dạng 1.*tracuu index .*--index"):
+    with pytest.raises(IndexMismatch, match=rf"định dạng 999.*cần định dạng {FORMAT_VERSION}.*tracuu index .*--index"):
         IndexReader.open(index_dir)
 
 

@@ -303,15 +303,18 @@ class LexicalIndex:
         return scores
 
     def search(
-        self, query: LexicalQuery, k: int, allowed_rows: np.ndarray | None = None
+        self, query: LexicalQuery, k: int, allowed_rows: np.ndarray | None = None, boost: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows (int64) and scores (float32), best first; only rows with a positive score (exhaustive BM25).
 
         allowed_rows: None for all rows, else a boolean mask of length n_rows or an array of row ids.
+        boost: float32 [n_rows] added to the BM25 scores first (another field's score, e.g. the document context).
         """
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
         scores = self.scores(query)
+        if boost is not None:
+            scores += boost
         if allowed_rows is not None:
             scores[~_as_mask(allowed_rows, self.n_rows)] = 0.0
         candidates = np.flatnonzero(scores > 0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from indexer.errors import IndexMismatch, IndexMissing
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks carry a context field; text_hash is the hash of context + passage
 MANIFEST_FILE = "manifest.json"
 # Modules that only store, embed or search what the pipeline produced. Every other indexer module (readers,
 # normalisation, structure, chunking, duties and whatever they grow into) decides what a document becomes, so a

@@ -27,7 +27,7 @@ CHUNKS_DDL = """
 CREATE TABLE IF NOT EXISTS {table} (
     "row" INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, ordinal INTEGER,
     section TEXT, heading TEXT, headings TEXT, "start" INTEGER, "end" INTEGER,
-    page_start INTEGER, page_end INTEGER, text TEXT NOT NULL, text_hash TEXT NOT NULL);
+    page_start INTEGER, page_end INTEGER, text TEXT NOT NULL, text_hash TEXT NOT NULL, context TEXT NOT NULL DEFAULT '');
 """
 CHUNKS_INDEX = "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);"
 
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS duties (ord INTEGER, {", ".join(f'"{name}"' for name 
 CREATE INDEX IF NOT EXISTS duties_doc ON duties(doc_id);
 """
 
-_CHUNK_COLUMNS = 'c."row", c.chunk_id, c.doc_id, d.source, c.section, c.heading, c."start", c."end", c.page_start, c.page_end, c.text'
+_CHUNK_COLUMNS = 'c."row", c.chunk_id, c.doc_id, d.source, c.section, c.heading, c."start", c."end", c.page_start, c.page_end, c.text, c.context'
 _DOC_INFO_COLUMNS = ("doc_id, source, doc_type, doc_number, title, issuer, place, date, year, signers, recipients, refs, "
                      "n_chunks, row_start")
 
@@ -75,6 +75,7 @@ class ChunkRow:
     page_start: int | None
     page_end: int | None
     text: str
+    context: str = ""  # document header line and heading trail (indexer.structure.context)
 
 
 def read_only_uri(db_path: Path) -> str:
@@ -113,6 +114,8 @@ class IndexReader:
         self._lock = threading.RLock()
         self._lexical = None
         self._dense = None
+        self._context = None
+        self._context_loaded = False
         self._docs: list[DocumentInfo] | None = None
         self._row_ranges: list[tuple[int, int]] | None = None
 
@@ -302,6 +305,16 @@ class IndexReader:
 
                 self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
             return self._lexical
+
+    def context_index(self):
+        """The document-context field (indexer.store.context_index.DocumentContextIndex), or None if not built."""
+        with self._lock:
+            if not self._context_loaded:
+                from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
+
+                self._context = DocumentContextIndex.load(self.generation_dir / LEXICAL_DIR / CONTEXT_DIR)
+                self._context_loaded = True
+            return self._context
 
     def dense_index(self):
         """The FAISS index (row i = chunk row i), or None for a lexical-only index."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from indexer.embed.embed_cache import text_hash
-from indexer.model import Document
+from indexer.model import Document, indexed_text
 from indexer.store.reader import CHUNKS_DDL, CHUNKS_INDEX, DUTY_FIELDS, SCHEMA, connect_read_only
 from indexer.store.manifest import FORMAT_VERSION
 
@@ -109,9 +109,9 @@ class StoreWriter:
              _json([asdict(p) for p in doc.pages]), s.body_start, s.body_end, len(doc.chunks), doc.text))
         self.conn.executemany(
             'INSERT INTO chunks (chunk_id, doc_id, ordinal, section, heading, headings, "start", "end", page_start, '
-            "page_end, text, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "page_end, text, text_hash, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(c.chunk_id, doc.doc_id, c.ordinal, c.section, c.heading, _json(list(c.headings)), c.start, c.end,
-              c.page_start, c.page_end, c.text, text_hash(c.text)) for c in doc.chunks])
+              c.page_start, c.page_end, c.text, text_hash(c.indexed_text), c.context) for c in doc.chunks])
         self.conn.executemany(
             'INSERT INTO sections (doc_id, ord, path, heading, level, "start", "end", body_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
             [(doc.doc_id, i, sec.path, sec.heading, sec.level, sec.start, sec.end, sec.body_start)
@@ -152,7 +152,7 @@ class StoreWriter:
 
     def renumber(self) -> tuple[int, int]:
         """Give chunks rows 0..n-1 in (source, ordinal) order and record each document's row range."""
-        columns = 'chunk_id, doc_id, ordinal, section, heading, headings, "start", "end", page_start, page_end, text, text_hash'
+        columns = 'chunk_id, doc_id, ordinal, section, heading, headings, "start", "end", page_start, page_end, text, text_hash, context'
         prefixed = ", ".join(f"c.{col.strip()}" for col in columns.split(","))
         with self.conn:
             self.conn.execute("DROP TABLE IF EXISTS chunks_new")
@@ -172,17 +172,29 @@ class StoreWriter:
         return int(n_docs), int(n_chunks)
 
     def chunk_texts(self) -> "ChunkTexts":
-        """Chunk texts in row order, read from SQLite slice by slice (the archive's text need not fit in memory)."""
+        """Indexed texts in row order (indexer.model.indexed_text), read from SQLite slice by slice."""
         return ChunkTexts(self.conn)
+
+    def document_headers(self) -> tuple[list[str], list[int]]:
+        """(header line per document in row order, document index of every chunk row) for the context field."""
+        headers: list[str] = []
+        row_doc: list[int] = []
+        current = None
+        for doc_id, context in self.conn.execute('SELECT doc_id, context FROM chunks ORDER BY "row"'):
+            if doc_id != current:
+                current = doc_id
+                headers.append((context or "").split("\n", 1)[0])
+            row_doc.append(len(headers) - 1)
+        return headers, row_doc
 
     def texts_for_hashes(self, hashes: Sequence[str]) -> dict[str, str]:
         wanted = set(hashes)
         found: dict[str, str] = {}
         # One pass over the table: text_hash has no index, so batched IN (...) queries each scanned every chunk
         # (quadratic: over an hour before embedding started at 1M chunks, measured by tracuu bench).
-        for key, text in self.conn.execute("SELECT text_hash, text FROM chunks"):
+        for key, context, text in self.conn.execute("SELECT text_hash, context, text FROM chunks"):
             if key in wanted:
-                found[key] = text
+                found[key] = indexed_text(context, text)
         return found
 
     def chunk_hashes(self) -> list[str]:
@@ -198,7 +210,7 @@ class StoreWriter:
 
 
 class ChunkTexts(SequenceABC):
-    """A read-only sequence view of the chunk texts by row, for LexicalIndex.build."""
+    """What the lexical index reads per row: context (document header, heading trail) + passage, slice by slice."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -212,14 +224,15 @@ class ChunkTexts(SequenceABC):
             start, stop, step = index.indices(self.n)
             if step != 1:
                 return [self[i] for i in range(start, stop, step)]
-            rows = self.conn.execute('SELECT text FROM chunks WHERE "row" >= ? AND "row" < ? ORDER BY "row"',
+            rows = self.conn.execute('SELECT context, text FROM chunks WHERE "row" >= ? AND "row" < ? ORDER BY "row"',
                                      (start, stop))
-            return [r[0] for r in rows]
+            return [indexed_text(r[0], r[1]) for r in rows]
         if index < 0:
             index += self.n
         if not 0 <= index < self.n:
             raise IndexError(index)
-        return self.conn.execute('SELECT text FROM chunks WHERE "row" = ?', (index,)).fetchone()[0]
+        row = self.conn.execute('SELECT context, text FROM chunks WHERE "row" = ?', (index,)).fetchone()
+        return indexed_text(row[0], row[1])
 
 
 def duplicate_reason(primary_source: str) -> str:

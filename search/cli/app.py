@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="đánh giá chất lượng trên tệp truy vấn JSONL")
     p.add_argument("queries", metavar="QUERIES.jsonl")
     p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    p.add_argument("--sweep", action="store_true",
+                   help="quét cách hợp nhất (weighted/RRF) × tỷ trọng ngữ nghĩa × tỷ trọng ngữ cảnh văn bản")
     _add_index_option(p)
     p.add_argument("--json", action="store_true")
 

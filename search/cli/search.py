@@ -87,6 +87,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     queries = load_queries(Path(args.queries))
     searcher = Searcher.open(_index_dir(args))
+    if getattr(args, "sweep", False):
+        from search.evaluate_sweep import format_sweep, sweep
+
+        if not searcher.has_dense:
+            print(f"Không quét được cách hợp nhất: {searcher.lexical_reason}")
+            return 2
+        rows = sweep(searcher, queries)
+        if args.json:
+            from dataclasses import asdict
+
+            print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        else:
+            print(f"Quét cách hợp nhất trên {len(queries)} truy vấn · {args.queries} (Hit@3 theo loại)\n")
+            print(format_sweep(rows))
+        return 0
     mode = args.mode if args.mode == "lexical" or searcher.has_dense else "lexical"
     note = None if mode == args.mode else searcher.lexical_reason
     systems = []

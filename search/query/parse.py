@@ -39,7 +39,11 @@ _EN_STOP = frozenset({
 W_EXACT, W_TONE, W_LOOSE = 0.6, 0.15, 0.25
 W_UNACCENTED = 1.0
 W_BIGRAM = 0.6
-W_COMPOUND = 1.0
+# A whole identifier ("25/KH-UBND", "15/2023/NĐ-CP") is one term: strong, while its pieces ("25", "KH", "UBND")
+# count little, so a passage citing 15/2022/NĐ-CP and 51/2023/NĐ-CP does not outscore one holding 15/2023/NĐ-CP
+# (shared/cases/09-document-number-query).
+W_COMPOUND = 2.5
+W_COMPOUND_PART = 0.3
 W_STOP = 0.15
 W_EXPANSION = 0.6
 W_GLOSSARY = 1.0
@@ -197,8 +201,15 @@ class QueryUnderstanding:
         terms = _Terms()
 
         factors, asked = self._token_factors(text, words, language)
+        spans = [(t.start, t.end) for t in tokens if t.compound]
+        if spans:
+            factors = [f * W_COMPOUND_PART if any(a <= w.start and w.end <= b for a, b in spans) else f
+                       for f, w in zip(factors, words)]
         accented = [accented_query or _is_marked(t) for t in words]
         self._add_words(words, factors, accented, 1.0, terms)
+        for word in words:  # pieces of an identifier still light up in the passage
+            if any(a <= word.start and word.end <= b for a, b in spans):
+                terms.highlight.add(("loose", word.loose))
         for token in tokens:
             if token.compound:
                 concept = terms.concept()

@@ -23,6 +23,12 @@ MODES = ("hybrid", "lexical", "dense")
 # weighted fusion kept Hit@3 at 0.909 where RRF fell to 0.50–0.91, because RRF lets a weak dense ranking
 # reorder the head of a good lexical one; "rrf" stays available.
 FUSION = "weighted"
+# Weight of the document-context field (type, số ký hiệu, trích yếu, issuer, place, year) against the passage
+# field in the lexical score; chosen on the real dev questions (eval/real-dev.jsonl, docs/EVALUATION.md).
+CONTEXT_WEIGHT = 0.25
+# Share of the dense list in weighted fusion, by question language (search.evaluate_sweep chose them).
+DENSE_WEIGHT_VI = 0.3
+DENSE_WEIGHT_EN = 0.3
 CANDIDATES = 50  # per retriever before fusion, at least k
 
 
@@ -63,6 +69,9 @@ class Searcher:
         self.lexical = lexical
         self.fusion = fusion
         self.proximity_weight = proximity.PROXIMITY_WEIGHT
+        self.context_weight = CONTEXT_WEIGHT
+        self.dense_weight_vi = DENSE_WEIGHT_VI
+        self.dense_weight_en = DENSE_WEIGHT_EN
         self.query_understanding = QueryUnderstanding(restorer=DiacriticRestorer.from_index(lexical))
         self._lock = threading.Lock()  # guards the store connection and the lazy embedder
         self._dense = None
@@ -138,15 +147,32 @@ class Searcher:
     def ranked_rows(self, parsed: ParsedQuery, k: int, mode: str, allowed: np.ndarray | None = None,
                     fusion: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Rows and scores, best first, for an already parsed query (evaluation compares fusions through this)."""
-        n = max(k, CANDIDATES)
-        if mode == "lexical":
-            rows, scores = self._lexical_search(parsed, n, allowed)
-        elif mode == "dense":
-            rows, scores = self._dense_search(parsed.dense_text, n, allowed)
+        lists = self.candidate_lists(parsed, max(k, CANDIDATES), mode, allowed)
+        return self.rank(parsed, lists, k, allowed, fusion=fusion)
+
+    def candidate_lists(self, parsed: ParsedQuery, n: int, mode: str, allowed: np.ndarray | None = None
+                        ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """{"lexical": (rows, scores), "dense": (rows, scores)}: the retrievers the mode runs, n candidates each."""
+        lists = {}
+        if mode in ("lexical", "hybrid"):
+            lists["lexical"] = self._lexical_search(parsed, n, allowed)
+        if mode in ("dense", "hybrid"):
+            lists["dense"] = self._dense_search(parsed.dense_text, n, allowed)
+        return lists
+
+    def dense_weight(self, parsed: ParsedQuery) -> float:
+        """Share of the dense list in hybrid fusion: higher for English questions, where BM25 only has the glossary."""
+        return self.dense_weight_en if parsed.language == "en" else self.dense_weight_vi
+
+    def rank(self, parsed: ParsedQuery, lists: dict[str, tuple[np.ndarray, np.ndarray]], k: int,
+             allowed: np.ndarray | None = None, fusion: str | None = None,
+             dense_weight: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Fuse candidate lists (when both are there) and apply the intent rules; top k rows and scores."""
+        if "lexical" in lists and "dense" in lists:
+            weight = self.dense_weight(parsed) if dense_weight is None else dense_weight
+            rows, scores = fuse(fusion or self.fusion, lists["lexical"], lists["dense"], dense_weight=weight)
         else:
-            lexical = self._lexical_search(parsed, n, allowed)
-            dense = self._dense_search(parsed.dense_text, n, allowed)
-            rows, scores = fuse(fusion or self.fusion, lexical, dense)
+            rows, scores = next(iter(lists.values()))
         if parsed.intent == "signer":
             rows, scores = self._signature_first(parsed, rows, scores, allowed)
         return rows[:k], scores[:k]
@@ -164,7 +190,12 @@ class Searcher:
 
     def _lexical_search(self, parsed: ParsedQuery, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 candidates re-ranked by term proximity (query words close together in one clause)."""
-        rows, scores = self.lexical.search(parsed.lexical, n, allowed)
+        context = self.reader.context_index() if self.context_weight > 0 else None
+        boost = None
+        if context is not None and context.row_doc.shape[0] == self.lexical.n_rows:
+            boost = context.row_scores(parsed.lexical)
+            boost *= np.float32(self.context_weight)
+        rows, scores = self.lexical.search(parsed.lexical, n, allowed, boost=boost)
         if rows.size == 0 or self.proximity_weight == 0:
             return rows, scores
         with self._lock:
