@@ -55,7 +55,7 @@ def run_onnx(model_dir: Path, export_dir: Path, passages: Sequence[str], queries
                        lambda q: st.encode([q], normalize_embeddings=True)),
     }
     for label, int8 in (("onnx fp32", False), ("onnx int8", True)):
-        embedder = OnnxEmbedder(export_dir, str(model_dir), "", "", int8=int8, threads=2)
+        embedder = OnnxEmbedder(export_dir, str(model_dir), "", "", int8=int8, threads=2, query_threads=2)
         backends[label] = (embedder.encode_passages, lambda q, e=embedder: e.encode_queries([q]))
     rows, vectors = {}, {}
     mean_tokens = None

@@ -94,24 +94,37 @@ def _pad_token(model_dir: Path, tokenizer) -> str:
 
 
 class OnnxEmbedder:
-    """The Embedder protocol on ONNX Runtime: tokenizers + session + mean/CLS pooling + L2 normalisation."""
+    """The Embedder protocol on ONNX Runtime: tokenizers + session + mean/CLS pooling + L2 normalisation.
+
+    Two sessions, each made on first use: one with `threads` intra-op threads for batches (passages, several
+    queries), one with `query_threads` for a single query, where a second thread mostly waits at barriers on a
+    2-core machine (docs/BENCHMARKS.md, "The bundled model"). A build uses only the first, a searcher only the second.
+    """
 
     def __init__(self, model_dir: Path, name: str, query_prefix: str, passage_prefix: str, int8: bool = True,
-                 threads: int = 2) -> None:
+                 threads: int = 2, query_threads: int = 1, source_sha256: str | None = None,
+                 verification: dict | None = None) -> None:
         try:
-            import onnxruntime
+            import onnxruntime  # noqa: F401
             from tokenizers import Tokenizer
         except ImportError as error:
-            raise ModelUnavailable(f"Thiếu onnxruntime/tokenizers ({error}); cài phần tùy chọn: pip install 'tracuu[onnx]'.") from error
+            raise ModelUnavailable(f"Thiếu onnxruntime/tokenizers ({error}); cài: pip install onnxruntime tokenizers.") from error
         model_dir = Path(model_dir)
-        path = model_dir / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)
-        if not path.is_file():
-            raise ModelUnavailable(f"Không có {path}; tạo bằng indexer.embed.onnx_embed.export_onnx({str(model_dir)!r}, ...).")
+        self.path = model_dir / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)
+        if not self.path.is_file():
+            raise ModelUnavailable(f"Không có {self.path}; tạo bằng indexer.embed.onnx_embed.export_onnx({str(model_dir)!r}, ...).")
         self.name = name
         self.location = str(model_dir)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.int8 = int8
+        self.backend = "onnx-int8" if int8 else "onnx-fp32"
+        self.source_sha256 = source_sha256
+        self.verification = verification
+        self.threads = max(1, int(threads))
+        self.query_threads = max(1, int(query_threads))
+        self._sessions: dict[int, object] = {}
+        self._input_names: list[str] | None = None
         st_config = _read_json(model_dir / "sentence_bert_config.json")
         self.max_length = int(st_config.get("max_seq_length") or 512)
         pooling = _read_json(model_dir / "1_Pooling" / "config.json")
@@ -120,29 +133,47 @@ class OnnxEmbedder:
         pad = _pad_token(model_dir, self.tokenizer)
         self.tokenizer.enable_truncation(max_length=self.max_length)
         self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id(pad) or 0, pad_token=pad)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.input_names = [i.name for i in self.session.get_inputs()]
-        self.dimension = int(self._run(["a"]).shape[1])
+        hidden = _read_json(model_dir / "config.json").get("hidden_size")
+        # Pooling keeps the transformer's width, so config.json says the dimension without opening a session.
+        self.dimension = int(hidden) if hidden else int(self._run(["a"], self.query_threads).shape[1])
 
     @classmethod
-    def load(cls, spec, int8: bool = True, threads: int = 2) -> "OnnxEmbedder":
+    def load(cls, spec, int8: bool = True, threads: int = 2, query_threads: int = 1) -> "OnnxEmbedder":
         """From an indexer.embed.embedders.ModelSpec whose location is a folder with an onnx/ export."""
         if not spec.is_folder:
             raise ModelUnavailable(f"Mô hình ONNX cần một thư mục; {spec.location} không phải thư mục.")
-        return cls(Path(spec.location), spec.name, spec.query_prefix, spec.passage_prefix, int8=int8, threads=threads)
+        return cls(Path(spec.location), spec.name, spec.query_prefix, spec.passage_prefix, int8=int8, threads=threads,
+                   query_threads=query_threads, source_sha256=getattr(spec, "source_sha256", None),
+                   verification=getattr(spec, "verification", None))
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _session(self, threads: int):
+        session = self._sessions.get(threads)
+        if session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+            session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            self._sessions[threads] = session
+            self._input_names = [i.name for i in session.get_inputs()]
+        return session
+
+    @property
+    def session(self):
+        """The batch session (created on first use)."""
+        return self._session(self.threads)
+
+    def _run(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        session = self._session(threads or self.threads)
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.input_names:
+        if "token_type_ids" in (self._input_names or ()):
             feeds["token_type_ids"] = np.asarray([e.type_ids for e in encodings], dtype=np.int64)
-        hidden = self.session.run(["last_hidden_state"], feeds)[0]
+        hidden = session.run(["last_hidden_state"], feeds)[0]
         if self.pooling == "cls":
             pooled = hidden[:, 0, :]
         else:
@@ -151,16 +182,18 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True).clip(1e-12)
         return np.ascontiguousarray(pooled / norms, dtype=np.float32)
 
-    def _encode_sorted(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode_sorted(self, texts: Sequence[str], batch_size: int = _BATCH_SIZE) -> np.ndarray:
         """Batches of similar length (less padding); rows come back in input order."""
-        out = np.zeros((len(texts), getattr(self, "dimension", 0) or 1), dtype=np.float32)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), _BATCH_SIZE):
-            ids = order[start : start + _BATCH_SIZE]
+        for start in range(0, len(order), batch_size):
+            ids = order[start : start + batch_size]
             out[ids] = self._run([texts[i] for i in ids])
         return out
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:
+            return self._run([self.query_prefix + texts[0]], self.query_threads)
         return self._encode_sorted([self.query_prefix + t for t in texts])
 
     def encode_passages(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
