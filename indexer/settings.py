@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_MODEL_HOME = "~/.cache/tracuu/models"  # where `tracuu model prepare` puts the bundled model
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Settings:
     llm_url: str | None
     llm_model: str | None
     max_file_mb: float
+    model_home: Path = Path(DEFAULT_MODEL_HOME).expanduser()  # TRACUU_MODEL_HOME
+    embed_backend: str | None = None  # TRACUU_EMBED_BACKEND: "onnx" | "torch" | None (ONNX int8 when prepared)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -27,4 +30,6 @@ class Settings:
             llm_url=env.get("TRACUU_LLM_URL") or None,
             llm_model=env.get("TRACUU_LLM_MODEL") or None,
             max_file_mb=float(env.get("TRACUU_MAX_FILE_MB", "50")),
+            model_home=Path(env.get("TRACUU_MODEL_HOME") or DEFAULT_MODEL_HOME).expanduser(),
+            embed_backend=(env.get("TRACUU_EMBED_BACKEND") or "").strip().lower() or None,
         )
