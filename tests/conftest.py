@@ -12,11 +12,21 @@ Stable contract for every test module:
   32-d, WordPiece vocabulary trained on corpus/) named "tiny-test-bert"; building it imports torch (~10 s),
   so tests using it are marked slow.
 - `tiny_index_dir`: session-wide hybrid index of corpus/ built with the tiny model (read-only).
+- The bundled model (indexer.embed.bundled) is hidden from every test: TRACUU_MODEL_HOME points at an empty
+  folder for the whole session, so the default model resolves as on a machine where it was never prepared.
+- `bundled_model_home`: the real model home (TRACUU_MODEL_HOME as the session started, else
+  ~/.cache/tracuu/models) after `prepare_model` has put the bundled model there (cached across runs: ~1 min the
+  first time, then ~0.2 s). A test that wants the default resolution to find it sets TRACUU_MODEL_HOME to it.
+- `bundled_model_dir`: the prepared folder inside it.
+- `bundled_index_dir`: session-wide hybrid index of corpus/ built with the bundled model on its default backend
+  (ONNX int8) — read-only.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +38,25 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 from fake_embedder import FakeEmbedder  # noqa: E402
+
+# Where the bundled model really lives on this machine (read before the session hides it).
+REAL_MODEL_HOME = Path(os.environ.get("TRACUU_MODEL_HOME") or "~/.cache/tracuu/models").expanduser()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hide_bundled_model():
+    """Tests see a machine where `tracuu model prepare` never ran, unless they ask for the bundled model."""
+    empty = tempfile.mkdtemp(prefix="tracuu-no-model-")
+    saved = {name: os.environ.get(name) for name in ("TRACUU_MODEL_HOME", "TRACUU_EMBED_BACKEND")}
+    os.environ["TRACUU_MODEL_HOME"] = empty
+    os.environ.pop("TRACUU_EMBED_BACKEND", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(empty, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -79,4 +108,27 @@ def tiny_index_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Pat
 
     index_dir = tmp_path_factory.mktemp("tiny-index") / "index"
     build_index([CORPUS], index_dir, model=str(tiny_model_dir))
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def bundled_model_home() -> Path:
+    from indexer.embed.prepare import prepare_model
+
+    prepare_model(REAL_MODEL_HOME / "multilingual-e5-small-q4", progress=print)
+    return REAL_MODEL_HOME
+
+
+@pytest.fixture(scope="session")
+def bundled_model_dir(bundled_model_home: Path) -> Path:
+    return bundled_model_home / "multilingual-e5-small-q4"
+
+
+@pytest.fixture(scope="session")
+def bundled_index_dir(tmp_path_factory: pytest.TempPathFactory, bundled_model_dir: Path) -> Path:
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("bundled-index") / "index"
+    report = build_index([CORPUS], index_dir, model=str(bundled_model_dir))
+    assert report.mode == "hybrid", report.message
     return index_dir

@@ -24,6 +24,7 @@ QUERIES = ["báo cáo hàng quý về Sở Nội vụ", "dan van chinh quyen", "
 
 
 def test_resolve_default_and_names() -> None:
+    # conftest hides the bundled model: the default is the hub name, used only if it is in the local cache
     spec = resolve_model(None)
     assert spec.name == spec.location == DEFAULT_MODEL
     assert (spec.query_prefix, spec.passage_prefix) == ("query: ", "passage: ")

