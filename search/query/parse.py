@@ -54,6 +54,11 @@ ACCENTED_SHARE = 0.3  # above this share of marked syllables the whole query is 
 _INTENTS = {
     "signer": (("ai", "ky"), ("nguoi", "ky"), ("ky", "boi"), ("nguoi", "da", "ky"), ("who", "signed"),
                ("signed", "by"), ("signer",), ("signatory",)),
+    # "which number / date / issuer does document X have": the answer is the document's header passage.
+    "issued": (("so", "hieu"), ("so", "ky", "hieu"), ("ngay", "ban", "hanh"), ("ban", "hanh", "ngay"),
+               ("co", "quan", "nao", "ban", "hanh"), ("ai", "ban", "hanh"), ("ban", "hanh", "khi", "nao"),
+               ("ky", "ban", "hanh", "ngay"), ("who", "issued"), ("issued", "by"), ("issued", "on"),
+               ("when", "was", "it", "issued"), ("document", "number"), ("reference", "number")),
 }
 
 
@@ -83,7 +88,15 @@ class ParsedQuery:
     @property
     def dense_text(self) -> str:
         """What the embedding model gets: the restored query when there is one (the model reads accented text)."""
-        return self.restored or self.text
+        if self.restored:
+            return self.restored
+        if self.language == "en":
+            # The embedding model's English→Vietnamese margins are small (research/offline-e5.md): the question
+            # goes with the Vietnamese terms the glossary found for it.
+            added = list(dict.fromkeys(e.added for e in self.expansions if e.kind == "glossary"))
+            if added:
+                return f"{self.text} ({'; '.join(added)})"
+        return self.text
 
     def terms_in(self, layer: str) -> list[QueryTerm]:
         return [t for t in self.lexical.terms if t.layer == layer]

@@ -25,10 +25,10 @@ MODES = ("hybrid", "lexical", "dense")
 FUSION = "weighted"
 # Weight of the document-context field (type, số ký hiệu, trích yếu, issuer, place, year) against the passage
 # field in the lexical score; chosen on the real dev questions (eval/real-dev.jsonl, docs/EVALUATION.md).
-CONTEXT_WEIGHT = 0.25
+CONTEXT_WEIGHT = 0.5
 # Share of the dense list in weighted fusion, by question language (search.evaluate_sweep chose them).
 DENSE_WEIGHT_VI = 0.3
-DENSE_WEIGHT_EN = 0.3
+DENSE_WEIGHT_EN = 0.5
 CANDIDATES = 50  # per retriever before fusion, at least k
 
 
@@ -175,7 +175,19 @@ class Searcher:
             rows, scores = next(iter(lists.values()))
         if parsed.intent == "signer":
             rows, scores = self._signature_first(parsed, rows, scores, allowed)
+        elif parsed.intent == "issued" and rows.size:
+            rows, scores = self._header_first(rows, scores, allowed)
         return rows[:k], scores[:k]
+
+    def _header_first(self, rows: np.ndarray, scores: np.ndarray,
+                      allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """For "which number / date / issuer": the header passage of the best-ranked document comes first."""
+        with self._lock:
+            top = self.reader.chunk_rows([int(rows[0])])[0]
+            first = self.reader.document_chunks(top.doc_id)[0]
+        if allowed is not None and not allowed[first.row]:
+            return rows, scores
+        return put_first(rows, scores, [(int(first.row), 0.0)])
 
     def _signature_first(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray,
                          allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
