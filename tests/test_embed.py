@@ -16,6 +16,7 @@ from indexer.embed.embedders import (
     Embedder, SentenceTransformerEmbedder, default_prefixes, download_model, resolve_model,
 )
 from indexer.errors import IndexMismatch, ModelUnavailable
+from indexer.model import indexed_text
 from indexer.settings import DEFAULT_MODEL
 from indexer.store.reader import IndexReader
 
@@ -133,7 +134,8 @@ def test_tiny_hybrid_index_faiss_equals_brute_force(tiny_index_dir: Path, tiny_m
     embedder = reader.embedder()  # loaded from the folder recorded in the manifest
     assert embedder.name == "tiny-test-bert"
     chunks = reader.chunk_rows(range(reader.n_rows))
-    passages = embedder.encode_passages([c.text for c in chunks], progress=False)
+    # the index embeds each passage with its context line (indexer.model.indexed_text)
+    passages = embedder.encode_passages([indexed_text(c.context, c.text) for c in chunks], progress=False)
     index = reader.dense_index()
     assert np.allclose(index.reconstruct_n(0, index.ntotal), passages, atol=1e-5)
     queries = embedder.encode_queries(QUERIES)
