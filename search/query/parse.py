@@ -84,6 +84,7 @@ class ParsedQuery:
     concepts: tuple[Concept, ...] = ()  # per query word / adjacent pair: the terms that stand for it
     intent: str | None = None  # "signer" when the query asks who signed a document
     restored: str | None = None  # the query with diacritics restored from the archive (unaccented queries only)
+    asks_for_documents: bool = False  # "kế hoạch nào …", "which plans …": the answer is a set of documents
 
     @property
     def dense_text(self) -> str:
@@ -251,6 +252,8 @@ class QueryUnderstanding:
             concepts=terms.frozen_concepts(),
             intent=detect_intent(loose_words),
             restored=self._restore(text, words, language) if marked == 0 else None,
+            # a question naming a document by its number is about that document, not a set of documents
+            asks_for_documents=bool(asked) and not any(t.compound and "/" in text[t.start:t.end] for t in tokens),
         )
 
     def _restore(self, text: str, words: list[Token], language: str) -> str | None:
