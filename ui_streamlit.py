@@ -198,6 +198,9 @@ def tab_ask() -> None:
         with st.spinner("Đang tìm câu trả lời…"):
             memo[key] = ask(searcher, question, llm=llm)
     answer = memo[key]
+    restored = searcher.searched_as(question)
+    if restored:
+        st.caption(f"Tìm theo: {restored}")
     plans = [p for p in answer.plans if doc_ok(docs_by_id.get(p.doc_id))]
     html(f'<div class="tracuu-answer">{ui.escape_text(answer.answer)}</div>')
     if len(plans) < len(answer.plans):

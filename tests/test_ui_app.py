@@ -78,6 +78,12 @@ def test_quarterly_question_shows_80_kh_ubnd_with_its_quote(monkeypatch, built_i
     plain_first = quotes[0].replace("<mark>", "").replace("</mark>", "")
     assert QUOTE in plain_first and "Mục II.9" in plain_first
     assert "<mark>hàng quý báo cáo</mark>" in quotes[0] and "<mark>Sở Nội vụ</mark>" in quotes[0]
+    # An unaccented question says what it was read as; an accented one does not.
+    restored = [c.value for c in at.caption if c.value.startswith("Tìm theo:")]
+    if question == QUESTION and QUESTION.isascii():
+        assert restored == ["Tìm theo: kế hoạch nào yêu cầu báo cáo hàng quý về sở nội vụ"]
+    if not question.isascii():
+        assert restored == []
     # The lexical-mode banner says how to add the model.
     assert any("tracuu model prepare" in w.body and "tracuu model download" in w.body for w in at.warning)
 

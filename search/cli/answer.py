@@ -35,6 +35,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
         return 0
+    restored = searcher.searched_as(args.question)
+    if restored:
+        print(f"Tìm theo: {restored}")
     print(answer.answer)
     for title, plans in (("", answer.plans), ("Gần đúng (chỉ đáp ứng một phần):", answer.near_matches)):
         if plans and title:

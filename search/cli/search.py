@@ -56,9 +56,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     if result.mode != args.mode and searcher.lexical_reason:
         print(searcher.lexical_reason, file=sys.stderr)
     if args.json:
-        payload = {"query": result.query, "mode": result.mode, "hits": [asdict(h) for h in result.hits]}
+        payload = {"query": result.query, "mode": result.mode, "restored_query": result.restored_query,
+                   "hits": [asdict(h) for h in result.hits]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
+    if result.restored_query:
+        print(f"Tìm theo: {result.restored_query}")
     if not result.hits:
         print(f"Không tìm thấy đoạn nào cho: {args.query}")
         return 0

@@ -17,6 +17,8 @@ import numpy as np
 MAX_CANDIDATES = 8  # accented forms considered per word (most frequent first)
 DIRICHLET_MU = 2.0  # smoothing mass of the unigram prior in P(b | a): a pair seen twice outweighs a twice-as-common word
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
+# Question words are frequent in questions and rare in documents, and their loose keys have one reading.
+QUESTION_FORMS = {"nao": "nào", "gi": "gì", "nhieu": "nhiêu"}
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,14 @@ class DiacriticRestorer:
                 chosen[k] = e
             i = j
         out, last, changed = [], 0, []
-        for k, (start, end, _, _) in enumerate(words):
-            if k not in chosen:
-                continue
+        for k, (start, end, loose, _) in enumerate(words):
             surface = text[start:end]
-            new = _recase(self.surfaces[chosen[k]], surface)
+            if loose in QUESTION_FORMS and surface.islower():
+                new = QUESTION_FORMS[loose]
+            elif k in chosen:
+                new = _recase(self.surfaces[chosen[k]], surface)
+            else:
+                continue
             if new != surface:
                 changed.append((surface, new))
             out.append(text[last:start])

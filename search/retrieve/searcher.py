@@ -62,6 +62,7 @@ class SearchResult:
     query: str
     mode: str
     hits: list[Hit]
+    restored_query: str | None = None  # an unaccented query with diacritics restored ("Tìm theo: …"), else None
 
 
 class Searcher:
@@ -142,10 +143,14 @@ class Searcher:
         parsed = self.query_understanding.parse(query)
         allowed = self._allowed_rows(filters)
         if allowed is not None and not allowed.any():
-            return SearchResult(query, self._effective_mode(mode), [])
+            return SearchResult(query, self._effective_mode(mode), [], parsed.restored)
         used = self._effective_mode(mode)
         rows, scores = self.ranked_rows(parsed, k, used, allowed)
-        return SearchResult(query, used, self.hits_for_rows(parsed, rows, scores))
+        return SearchResult(query, used, self.hits_for_rows(parsed, rows, scores), parsed.restored)
+
+    def searched_as(self, query: str) -> str | None:
+        """The query with its diacritics restored from the archive, when it was typed without them; else None."""
+        return self.query_understanding.parse(query).restored
 
     def ranked_rows(self, parsed: ParsedQuery, k: int, mode: str, allowed: np.ndarray | None = None,
                     fusion: str | None = None) -> tuple[np.ndarray, np.ndarray]:
