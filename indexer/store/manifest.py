@@ -18,12 +18,9 @@ MANIFEST_FILE = "manifest.json"
 # normalisation, structure, chunking, duties and whatever they grow into) decides what a document becomes, so a
 # change in any of them makes the next build reprocess every file (cached embeddings are reused).
 # Paths relative to indexer/, without ".py"; every package's __init__ is store-side too.
-_STORE_SIDE_MODULES = frozenset({
-    "build", "errors", "read/scan", "settings",
-    "embed/embed_cache", "embed/embedders",
-    "store/ann", "store/filters", "store/generations", "store/lexical", "store/lexical_keys", "store/manifest",
-    "store/reader", "store/writer",
-})
+# Every module of embed/ and store/ is store-side (they embed and store what the pipeline made).
+_STORE_SIDE_MODULES = frozenset({"build", "errors", "read/scan", "settings"})
+_STORE_SIDE_FOLDERS = ("embed/", "store/")
 _LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "tokenizers")
 
 
@@ -33,7 +30,7 @@ def pipeline_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(here.rglob("*.py")):
         name = path.relative_to(here).with_suffix("").as_posix()
-        if path.stem != "__init__" and name not in _STORE_SIDE_MODULES:
+        if path.stem != "__init__" and name not in _STORE_SIDE_MODULES and not name.startswith(_STORE_SIDE_FOLDERS):
             digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
     data_dir = here / "data"
     if data_dir.is_dir():
