@@ -67,3 +67,13 @@ def test_cli_shows_what_it_searched_for(lexical_index_dir: Path) -> None:
     accented = subprocess.run(command[:4] + ["báo cáo hàng quý"] + command[5:] + ["--json"], capture_output=True,
                               text=True, encoding="utf-8", check=True).stdout
     assert json.loads(accented)["restored_query"] is None
+
+
+def test_common_words_beat_rare_misspellings_and_question_phrases_are_fixed() -> None:
+    # "Lâm đòng" (an OCR slip) must not win because it is rare: an unseen pair after it is not more likely.
+    texts = ["UBND tỉnh Lâm Đồng ban hành kế hoạch"] * 30 + ["Lâm đòng"] + ["Sở Nội vụ làm việc"] * 5
+    understanding = _understanding(texts)
+    assert understanding.parse("ubnd tinh lam dong giao so noi vu lam gi").restored == \
+        "ubnd tỉnh lâm đồng giao sở nội vụ làm gì"
+    assert understanding.parse("bao nhieu lan").restored.startswith("bao nhiêu")
+    assert understanding.parse("bao cao gui ve dau").restored.endswith("về đâu")

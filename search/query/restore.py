@@ -3,7 +3,7 @@
 An unaccented query ("ke hoach bao cao hang quy") reaches the lexical side fine (loose keys), but the embedding
 model barely separates unaccented text (research/offline-e5.md: 0.82 vs 0.80). Before embedding, each loose word is
 replaced by the accented form the archive uses most in that context: candidates are the archive's exact forms
-behind the word's loose key, chosen by a bigram language model over the indexed passages (Viterbi, Dirichlet
+behind the word's loose key, chosen by a bigram language model over the indexed passages (Viterbi, Jelinek-Mercer
 smoothing). Statistics come from the lexical index (indexer.store.lexical: exact_freq, exact bigrams, surfaces).
 """
 from __future__ import annotations
@@ -15,10 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_CANDIDATES = 8  # accented forms considered per word (most frequent first)
-DIRICHLET_MU = 2.0  # smoothing mass of the unigram prior in P(b | a): a pair seen twice outweighs a twice-as-common word
+PAIR_SHARE = 0.8  # weight of the word-pair estimate against the unigram prior in P(b | a)
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
 # Question words are frequent in questions and rare in documents, and their loose keys have one reading.
 QUESTION_FORMS = {"nao": "nào", "gi": "gì", "nhieu": "nhiêu"}
+# Two-word question phrases whose words alone are ambiguous ("may": máy/mấy, "lam": làm/lâm, "bao": báo/bao).
+QUESTION_PHRASES = {
+    ("bao", "nhieu"): ("bao", "nhiêu"), ("lam", "gi"): ("làm", "gì"), ("khi", "nao"): ("khi", "nào"),
+    ("o", "dau"): ("ở", "đâu"), ("the", "nao"): ("thế", "nào"), ("vao", "dau"): ("vào", "đâu"),
+    ("may", "lan"): ("mấy", "lần"), ("may", "buoi"): ("mấy", "buổi"), ("may", "ngay"): ("mấy", "ngày"),
+    ("may", "thang"): ("mấy", "tháng"), ("may", "nam"): ("mấy", "năm"), ("may", "nguoi"): ("mấy", "người"),
+    ("may", "gio"): ("mấy", "giờ"), ("thang", "may"): ("tháng", "mấy"), ("ngay", "may"): ("ngày", "mấy"),
+    ("lan", "thu"): ("lần", "thứ"), ("ve", "dau"): ("về", "đâu"), ("den", "dau"): ("đến", "đâu"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,16 +83,21 @@ class DiacriticRestorer:
         return np.log((self.exact_freq[ids] + 1.0) / self.total)
 
     def _log_transition(self, prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-        """[len(prev), len(cur)] log P(cur | prev), Dirichlet-smoothed toward the unigram prior."""
+        """[len(prev), len(cur)] log P(cur | prev): Jelinek-Mercer interpolation of the pair and unigram estimates.
+
+        A fixed share for the unigram prior (not Dirichlet's μ / (c(prev) + μ)) keeps an unseen pair after a common
+        word ("Lâm Đồng giao") as likely as after a rare misspelling ("Lâm đòng giao").
+        """
         keys = (prev.astype(np.uint64)[:, None] << np.uint64(32)) | cur.astype(np.uint64)[None, :]
         flat = keys.ravel()
-        pos = np.searchsorted(self.bigram_keys, flat)
-        pos = np.minimum(pos, max(len(self.bigram_keys) - 1, 0))
-        counts = np.where(self.bigram_keys[pos] == flat, self.bigram_freq[pos], 0.0) if len(self.bigram_keys) \
-            else np.zeros(flat.size)
-        counts = counts.reshape(keys.shape)
+        if len(self.bigram_keys):
+            pos = np.minimum(np.searchsorted(self.bigram_keys, flat), len(self.bigram_keys) - 1)
+            counts = np.where(self.bigram_keys[pos] == flat, self.bigram_freq[pos], 0.0)
+        else:
+            counts = np.zeros(flat.size)
+        pair = counts.reshape(keys.shape) / np.maximum(self.exact_freq[prev], 1.0)[:, None]
         prior = (self.exact_freq[cur] + 1.0) / self.total
-        return np.log((counts + DIRICHLET_MU * prior[None, :]) / (self.exact_freq[prev][:, None] + DIRICHLET_MU))
+        return np.log(PAIR_SHARE * np.minimum(pair, 1.0) + (1.0 - PAIR_SHARE) * prior[None, :])
 
     def restore(self, text: str, words: list[tuple[int, int, str, bool]]) -> Restoration | None:
         """Restore a query given its word tokens [(start, end, loose key, joined to previous)].
@@ -111,10 +125,17 @@ class DiacriticRestorer:
             for k, e in zip(range(i, j), _viterbi(self, slots[i:j])):
                 chosen[k] = e
             i = j
+        fixed: dict[int, str] = {}
+        for k in range(len(words) - 1):
+            phrase = QUESTION_PHRASES.get((words[k][2], words[k + 1][2]))
+            if phrase and text[words[k][0]:words[k + 1][1]].islower():
+                fixed[k], fixed[k + 1] = phrase
         out, last, changed = [], 0, []
         for k, (start, end, loose, _) in enumerate(words):
             surface = text[start:end]
-            if loose in QUESTION_FORMS and surface.islower():
+            if k in fixed:
+                new = fixed[k]
+            elif loose in QUESTION_FORMS and surface.islower():
                 new = QUESTION_FORMS[loose]
             elif k in chosen:
                 new = _recase(self.surfaces[chosen[k]], surface)
