@@ -22,7 +22,9 @@ def _index_dir(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def _print_report(report: BuildReport, index_dir: Path) -> None:
-    model = f" (mô hình {report.model})" if report.model else ""
+    from indexer.embed.bundled import describe
+
+    model = f" (mô hình {describe({'name': report.model})})" if report.model else ""
     print(f"Chỉ mục {index_dir}: {report.documents} văn bản, {report.chunks} đoạn · chế độ {report.mode}{model}")
     counts = {status: 0 for status in STATUS_LABELS}
     for outcome in report.files:
