@@ -90,6 +90,78 @@ def phase_search(index: Path, real_vectors: Path, queries: Sequence[str], k: int
     return out
 
 
+class RealQueryEmbedder:
+    """Bench only: the stand-in index's identity (name, prefixes, dimension) with a real model's query encoder.
+
+    Passage vectors stay synthetic, so the hits mean nothing; the latency is the product's: real query embedding
+    + FAISS + BM25 + fusion. The real encoder adds its own query prefix ("query: " for E5), as in the product.
+    """
+
+    def __init__(self, stored_model: dict, real) -> None:
+        if int(real.dimension) != int(stored_model["dimension"]):
+            raise SystemExit(f"the real query model gives {real.dimension}-d vectors, the bench index holds "
+                             f"{stored_model['dimension']}-d ones")
+        self.real = real
+        self.name = stored_model["name"]
+        self.query_prefix = stored_model.get("query_prefix", "")
+        self.passage_prefix = stored_model.get("passage_prefix", "")
+        self.dimension = int(real.dimension)
+        self.location = None
+        self.query_seconds = 0.0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        start = time.perf_counter()
+        vectors = self.real.encode_queries(texts)
+        self.query_seconds += time.perf_counter() - start
+        return vectors
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
+        raise RuntimeError("RealQueryEmbedder only encodes queries")
+
+
+def phase_real_query(index: Path, query_model: Path, queries: Sequence[str], k: int = 10) -> dict:
+    """Warm hybrid search with the real query embedder (the product's loader, ONNX int8 for the bundled model),
+    beside lexical search and the query embedding alone: per query the three are timed back to back."""
+    from indexer.embed.embedders import load_embedder, resolve_model
+    from indexer.store.generations import current_generation
+    from indexer.store.manifest import read_manifest
+    from indexer.store.reader import IndexReader
+    from search.retrieve.searcher import Searcher
+
+    load_start = list(os.getloadavg())
+    real = load_embedder(resolve_model(str(query_model)))
+    embedder = RealQueryEmbedder(read_manifest(current_generation(index))["model"], real)
+    reader = IndexReader.open(index, embedder=embedder)
+    searcher = Searcher(reader, reader.lexical())
+    assert searcher.has_dense
+    first = time.perf_counter()
+    searcher.search(queries[0], k=k, mode="hybrid")
+    first_ms = (time.perf_counter() - first) * 1000
+    for q in queries[:10]:
+        real.encode_queries([q])
+        searcher.search(q, k=k, mode="hybrid")
+        searcher.search(q, k=k, mode="lexical")
+    times: dict[str, list[float]] = {"query_embed": [], "hybrid": [], "hybrid_excluding_encoding": [], "lexical": []}
+    for q in queries:
+        t = time.perf_counter()
+        real.encode_queries([q])
+        times["query_embed"].append(time.perf_counter() - t)
+        before = embedder.query_seconds
+        t = time.perf_counter()
+        searcher.search(q, k=k, mode="hybrid")
+        total = time.perf_counter() - t
+        times["hybrid"].append(total)
+        times["hybrid_excluding_encoding"].append(total - (embedder.query_seconds - before))
+        t = time.perf_counter()
+        searcher.search(q, k=k, mode="lexical")
+        times["lexical"].append(time.perf_counter() - t)
+    reader.close()
+    return {"model": real.name, "backend": getattr(real, "backend", "torch"),
+            "query_threads": getattr(real, "query_threads", None), "queries": len(queries),
+            "first_hybrid_ms": round(first_ms, 1), "load_avg_at_start": load_start,
+            "load_avg_at_end": list(os.getloadavg()), **{key: latency_summary(v) for key, v in times.items()}}
+
+
 def _run_phase(args: list[str], out: Path, progress: Callable[[str], None]) -> dict:
     cmd = [sys.executable, "-m", "bench.e2e_bench", *args, "--out", str(out)]
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -101,8 +173,9 @@ def _run_phase(args: list[str], out: Path, progress: Callable[[str], None]) -> d
 
 
 def run_e2e(work: Path, archive: Path, real_vectors: Path, queries: Sequence[str],
-            progress: Callable[[str], None] = print, resume: bool = False) -> dict:
-    """Lexical-only build (indexing throughput, peak RSS), hybrid re-build (dense part), then the warm searcher.
+            progress: Callable[[str], None] = print, resume: bool = False, query_model: Path | None = None) -> dict:
+    """Lexical-only build (indexing throughput, peak RSS), hybrid re-build (dense part), then the warm searcher;
+    with query_model, hybrid search again with that real model embedding the queries (phase_real_query).
 
     resume: keep the lexical-only build of an earlier run in the same work folder (its index and measurements).
     """
@@ -124,6 +197,11 @@ def run_e2e(work: Path, archive: Path, real_vectors: Path, queries: Sequence[str
     progress("e2e: warm searcher")
     search = _run_phase(["search", "--index", str(index), "--real-vectors", str(real_vectors),
                          "--queries", str(query_file)], work / "search.json", progress)
+    real_query = None
+    if query_model is not None:
+        progress(f"e2e: warm searcher with the real query embedder ({query_model})")
+        real_query = _run_phase(["search-real", "--index", str(index), "--query-model", str(query_model),
+                                 "--queries", str(query_file)], work / "search_real.json", progress)
     from indexer.store.generations import current_generation
     from indexer.store.manifest import read_manifest
 
@@ -144,6 +222,7 @@ def run_e2e(work: Path, archive: Path, real_vectors: Path, queries: Sequence[str
                           "files": {k: round(v / 2**20, 1) for k, v in sorted(sizes.items())},
                           "folder_total": round(dir_size(index) / 2**20, 1)},
         "search": search,
+        "real_query": real_query,
     }
 
 
@@ -160,13 +239,22 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--real-vectors", type=Path, required=True)
     s.add_argument("--queries", type=Path, required=True)
     s.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("search-real")
+    r.add_argument("--index", type=Path, required=True)
+    r.add_argument("--query-model", type=Path, required=True)
+    r.add_argument("--queries", type=Path, required=True)
+    r.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     pin_threads(2)
     if args.phase == "build":
         result = phase_build(args.archive, args.index, args.real_vectors)
     else:
         with open(args.queries, encoding="utf-8") as handle:
-            result = phase_search(args.index, args.real_vectors, json.load(handle))
+            queries = json.load(handle)
+        if args.phase == "search-real":
+            result = phase_real_query(args.index, args.query_model, queries)
+        else:
+            result = phase_search(args.index, args.real_vectors, queries)
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(result, handle, ensure_ascii=False, indent=1)
     return 0

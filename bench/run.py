@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="dùng lại kho và bản lập chỉ mục từ vựng của lần chạy trước (cần --keep-work lần trước)")
     p.add_argument("--threads", type=int, default=2, help="số luồng cho mọi thư viện (mặc định 2)")
+    p.add_argument("--query-model", default=None,
+                   help="phần đầu-cuối đo thêm tìm kết hợp với mô hình thật nhúng câu hỏi (thư mục mô hình; mặc định "
+                        "mô hình đóng gói nếu đã `tracuu model prepare`; 'none' để bỏ qua)")
     return p
 
 
@@ -125,6 +128,17 @@ def _real_vectors(passages, queries, sample: int, seed: int, progress) -> dict:
     return {"real": real, "queries": query_vectors, "passages_per_s": pps}
 
 
+def _query_model(choice: str | None) -> Path | None:
+    """The real query model of the e2e part: a folder, 'none', or (default) the prepared bundled model if any."""
+    if choice and choice.strip().lower() == "none":
+        return None
+    if choice:
+        return Path(choice).expanduser()
+    from indexer.embed.bundled import bundled_dir, is_prepared
+
+    return bundled_dir() if is_prepared(bundled_dir()) else None
+
+
 def run(args: argparse.Namespace) -> dict:
     n = parse_size(args.size) if isinstance(args.size, str) else int(args.size)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -187,7 +201,7 @@ def run(args: argparse.Namespace) -> dict:
         if not args.resume:
             shutil.rmtree(work / "index", ignore_errors=True)
         result["e2e"] = run_e2e(work, archive, work / "real_vectors.npy", [q.text for q in queries], progress,
-                                resume=args.resume)
+                                resume=args.resume, query_model=_query_model(getattr(args, "query_model", None)))
         progress.part_done()
     if "onnx" in parts:
         from bench.dense_bench import real_model_dir

@@ -217,6 +217,23 @@ def test_vector_model_keeps_the_cluster_geometry():
     assert embedder.encode_queries(["một"]).shape == (1, 24) and embedder.query_seconds > 0
 
 
+def test_real_query_embedder_keeps_the_index_identity_and_times_the_real_model():
+    from bench.e2e_bench import RealQueryEmbedder
+
+    class Real:
+        dimension = 24
+
+        def encode_queries(self, texts):
+            return np.ones((len(texts), 24), dtype=np.float32)
+
+    stored = {"name": "bench-clustered-minilm", "query_prefix": "query: ", "passage_prefix": "passage: ", "dimension": 24}
+    embedder = RealQueryEmbedder(stored, Real())
+    assert (embedder.name, embedder.query_prefix, embedder.dimension) == ("bench-clustered-minilm", "query: ", 24)
+    assert embedder.encode_queries(["một"]).shape == (1, 24) and embedder.query_seconds > 0
+    with pytest.raises(SystemExit, match="384"):
+        RealQueryEmbedder(dict(stored, dimension=384), Real())
+
+
 # ---- ONNX ---------------------------------------------------------------------------------------------------
 
 
@@ -292,6 +309,10 @@ def test_bench_smoke_run_writes_json_and_markdown(tmp_path):
         assert e2e["passages"] > 5_000 and e2e["indexing"]["passages_per_s"] > 0
         assert e2e["search"]["has_dense"] and set(e2e["search"]["modes"]) >= {"hybrid", "lexical", "dense"}
         assert e2e["index_size_mb"]["generation"] > 0
+        if e2e.get("real_query"):  # the bundled model is prepared on this machine
+            real = e2e["real_query"]
+            assert 0 < real["query_embed"]["p50_ms"] and 0 < real["hybrid"]["p50_ms"] and 0 < real["lexical"]["p50_ms"]
+            assert "#### Hybrid with the real query embedder" in markdown
         onnx = result["onnx"]["backends"]
         assert onnx["onnx int8"]["cosine_vs_torch"]["mean"] > 0.95
         assert onnx["onnx fp32"]["cosine_vs_torch"]["min"] > 0.999
