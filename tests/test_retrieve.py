@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from search.query.parse import QueryUnderstanding
 from search.retrieve.fusion import fuse, min_max, rrf, weighted
 from search.retrieve.searcher import Hit, Searcher, highlight_spans
 
@@ -165,7 +166,9 @@ def test_search_cli_json_contract(lexical_index_dir: Path) -> None:
          "--mode", "hybrid", "-k", "3", "--json"],
         capture_output=True, text=True, encoding="utf-8", cwd=REPO, check=True)
     payload = json.loads(out.stdout)
-    assert list(payload) == ["query", "mode", "hits"] and payload["mode"] == "lexical"
+    # the contract's keys in order; restored_query is the one documented extra (README, JSON)
+    assert list(payload) == ["query", "mode", "restored_query", "hits"] and payload["mode"] == "lexical"
+    assert payload["restored_query"] == "báo cáo hàng quý"
     assert payload["query"] == "bao cao hang quy" and len(payload["hits"]) == 3
     assert list(payload["hits"][0]) == HIT_KEYS
     assert "tìm theo từ vựng" in out.stderr
@@ -208,3 +211,34 @@ def test_missing_query_model_falls_back_to_lexical_and_says_why(fake_index_dir: 
     assert result.mode == "lexical" and result.hits
     assert not searcher.has_dense
     assert "fake-hash-embedder" in searcher.lexical_reason and "từ vựng" in searcher.lexical_reason
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Những báo cáo nào của Ban Chỉ đạo tỉnh về Đề án 06?", True),
+    ("Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?", True),
+    ("which reports mention drug prevention", True),
+    ("cơ quan nào báo cáo UBND tỉnh hàng quý", False),
+    ("báo cáo hàng quý gửi Sở Nội vụ", False),
+    ("Tờ trình số 233/TTr-CAT đề nghị ban hành kế hoạch nào?", False),  # names one document by its number
+])
+def test_which_documents_questions_are_recognised(question: str, expected: bool) -> None:
+    assert QueryUnderstanding().parse(question).asks_for_documents is expected
+
+
+def test_which_plans_question_spreads_over_documents(lexical_index_dir: Path) -> None:
+    searcher = Searcher.open(lexical_index_dir)
+    hits = searcher.search("Những kế hoạch nào yêu cầu báo cáo định kỳ 6 tháng?", k=10, mode="lexical")
+    docs = [h.doc_id for h in hits]
+    for i, doc in enumerate(docs):  # no third passage of a plan ahead of another plan's first
+        if docs[:i].count(doc) >= 2:
+            assert set(docs[i:]) <= set(docs[:i])
+    assert len(set(docs[:3])) >= 2
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_issued_question_puts_the_header_first(lexical_index_dir: Path) -> None:
+    searcher = Searcher.open(lexical_index_dir)
+    parsed = searcher.query_understanding.parse("Kế hoạch thực hiện Quy chế dân chủ ở cơ sở năm 2020 có số hiệu gì?")
+    assert parsed.intent == "issued"
+    top = searcher.search("Kế hoạch thực hiện Quy chế dân chủ ở cơ sở năm 2020 có số hiệu gì?", k=3, mode="lexical")[0]
+    assert top.doc_number == "80/KH-UBND" and "Số: 80 /KH-UBND" in top.text  # the header passage, as printed

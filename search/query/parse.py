@@ -9,6 +9,8 @@ from pathlib import Path
 from indexer.store.lexical import LexicalQuery, QueryTerm, Token, analyze, exact_key
 from indexer.text.vntext import normalize
 
+from search.query.intents import asks_for_documents_question, detect_intent
+
 _DATA = Path(__file__).resolve().parents[1] / "data"
 
 # A loose-key string that Vietnamese spelling allows as one syllable; English words mostly fail it ("which", "plans").
@@ -49,18 +51,6 @@ W_EXPANSION = 0.6
 W_GLOSSARY = 1.0
 W_ENGLISH_LEFTOVER = 0.3
 ACCENTED_SHARE = 0.3  # above this share of marked syllables the whole query is read as accented
-
-# Intents: loose-key phrases that ask for something the document metadata answers better than the body text.
-_INTENTS = {
-    "signer": (("ai", "ky"), ("nguoi", "ky"), ("ky", "boi"), ("nguoi", "da", "ky"), ("who", "signed"),
-               ("signed", "by"), ("signer",), ("signatory",)),
-    # "which number / date / issuer does document X have": the answer is the document's header passage.
-    "issued": (("so", "hieu"), ("so", "ky", "hieu"), ("ngay", "ban", "hanh"), ("ban", "hanh", "ngay"),
-               ("co", "quan", "nao", "ban", "hanh"), ("ai", "ban", "hanh"), ("ban", "hanh", "khi", "nao"),
-               ("ky", "ban", "hanh", "ngay"), ("who", "issued"), ("issued", "by"), ("issued", "on"),
-               ("when", "was", "it", "issued"), ("document", "number"), ("reference", "number")),
-}
-
 
 @dataclass(frozen=True)
 class Expansion:
@@ -253,7 +243,8 @@ class QueryUnderstanding:
             intent=detect_intent(loose_words),
             restored=self._restore(text, words, language) if marked == 0 else None,
             # a question naming a document by its number is about that document, not a set of documents
-            asks_for_documents=bool(asked) and not any(t.compound and "/" in text[t.start:t.end] for t in tokens),
+            asks_for_documents=(bool(asked) or asks_for_documents_question(loose_words))
+            and not any(t.compound and "/" in text[t.start:t.end] for t in tokens),
         )
 
     def _restore(self, text: str, words: list[Token], language: str) -> str | None:
@@ -350,14 +341,6 @@ class QueryUnderstanding:
                         terms.put(terms.concept(), "loose", (a, b), W_EXPANSION * W_BIGRAM)
                 expansions.append(Expansion("abbreviation", surface, abbreviation))
                 break
-
-
-def detect_intent(loose_words: list[str]) -> str | None:
-    """The intent whose phrase occurs in the query's loose keys, or None."""
-    for intent, phrases in _INTENTS.items():
-        if any(_find(loose_words, phrase) for phrase in phrases):
-            return intent
-    return None
 
 
 def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:

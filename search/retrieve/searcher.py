@@ -29,6 +29,9 @@ CONTEXT_WEIGHT = 0.5
 # Share of the dense list in weighted fusion, by question language (search.evaluate_sweep chose them).
 DENSE_WEIGHT_VI = 0.3
 DENSE_WEIGHT_EN = 0.5
+# "Which plans …" questions: a passage's embedding does not say whether its document is about the topic (dense
+# alone: list Hit@3 0.44 on eval/real-dev.jsonl vs lexical 0.75), so the dense list only breaks ties.
+DENSE_WEIGHT_DOCUMENTS = 0.1
 # "Which plans …" questions: passages per document kept ahead of the other documents (1 and 2 measured on
 # eval/real-dev.jsonl: 2 keeps Hit@3 where 1 pushed a second answering passage out; both lift plan recall).
 PASSAGES_PER_DOCUMENT = 2
@@ -76,6 +79,7 @@ class Searcher:
         self.context_weight = CONTEXT_WEIGHT
         self.dense_weight_vi = DENSE_WEIGHT_VI
         self.dense_weight_en = DENSE_WEIGHT_EN
+        self.dense_weight_documents = DENSE_WEIGHT_DOCUMENTS
         self.query_understanding = QueryUnderstanding(restorer=DiacriticRestorer.from_index(lexical))
         self._lock = threading.Lock()  # guards the store connection and the lazy embedder
         self._dense = None
@@ -169,7 +173,10 @@ class Searcher:
         return lists
 
     def dense_weight(self, parsed: ParsedQuery) -> float:
-        """Share of the dense list in hybrid fusion: higher for English questions, where BM25 only has the glossary."""
+        """Share of the dense list in hybrid fusion: higher for English questions (BM25 only has the glossary), lower
+        for "which plans …" questions."""
+        if parsed.asks_for_documents:
+            return self.dense_weight_documents
         return self.dense_weight_en if parsed.language == "en" else self.dense_weight_vi
 
     def rank(self, parsed: ParsedQuery, lists: dict[str, tuple[np.ndarray, np.ndarray]], k: int,
