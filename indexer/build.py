@@ -157,6 +157,12 @@ class _Build:
                 return self._no_change_report(prev_manifest, stored, retried, message)
         if spec is not None and not loaded:
             embedder, message = self._embedder(spec)
+        if spec is not None and embedder is None and prev_model is not None:
+            # Never trade the live index's vectors for a lexical-only one because a model is missing or misnamed.
+            raise ModelUnavailable(
+                f"{message} Chỉ mục {self.index_dir} đang có phần ngữ nghĩa (mô hình {stored_model.get('name')}) "
+                "nên được giữ nguyên. Muốn bỏ phần ngữ nghĩa: tracuu index … --no-dense; dùng mô hình cũ: "
+                f"tracuu index … --model {stored_model.get('location') or stored_model.get('name')}")
 
         gen_dir = new_generation_dir(self.index_dir)
         try:

@@ -162,3 +162,24 @@ def test_topic_answer_quotes_the_topic_as_written(searcher):
     assert "“chỉ số năng lực cạnh tranh cấp tỉnh PCI”" in answer.answer
     unaccented = ask(searcher, "ke hoach nao de cap den chi so nang luc canh tranh cap tinh PCI")
     assert "“chi so nang luc canh tranh cap tinh PCI”" in unaccented.answer
+
+
+def test_a_year_in_a_fact_question_is_a_preference_not_a_filter(tmp_path) -> None:
+    from indexer.build import build_index
+    from search import Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kh-2024.txt").write_text(
+        "ỦY BAN NHÂN DÂN TỈNH AN BÌNH\n\nSố: 706/KH-UBND\n\nAn Bình, ngày 20 tháng 11 năm 2024\n\nKẾ HOẠCH\n"
+        "Tuyển chọn và gọi công dân nhập ngũ năm 2025\n\nI. TỔ CHỨC THỰC HIỆN\n"
+        "1. UBND tỉnh giao Bộ Chỉ huy Quân sự tỉnh chủ trì tuyển chọn và gọi công dân nhập ngũ năm 2025.\n",
+        encoding="utf-8")
+    (corpus / "luat-2025.txt").write_text(
+        "QUỐC HỘI\n\nLuật số 99/2025/QH15\n\nHà Nội, ngày 10 tháng 6 năm 2025\n\nLUẬT\nSửa đổi một số điều về thuế\n\n"
+        "Điều 1. Luật này quy định về thuế giá trị gia tăng đối với hàng hóa nhập khẩu.\n", encoding="utf-8")
+    build_index([corpus], tmp_path / "index", dense=False)
+    answer = Searcher.open(tmp_path / "index").ask(
+        "UBND tỉnh giao cơ quan nào tuyển chọn và gọi công dân nhập ngũ năm 2025?")
+    assert [p.source for p in answer.plans] == ["kh-2024.txt"]
+    assert "Bộ Chỉ huy Quân sự tỉnh" in answer.plans[0].citations[0].quote

@@ -17,6 +17,8 @@ from indexer.model import indexed_text
 from fake_embedder import FakeEmbedder
 from indexer.store.ann import dense_search
 from indexer.build import NothingIndexed, build_index
+
+REPO = Path(__file__).resolve().parents[1]
 from indexer.errors import IndexLocked
 from indexer.store.generations import build_lock, current_generation, generations
 from indexer.store.reader import IndexReader
@@ -340,3 +342,28 @@ def test_same_model_with_other_prefixes_is_rebuilt(corpus_copy: Path, tmp_path: 
     assert report.embedded_chunks > 0
     manifest = json.loads((current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model"]["passage_prefix"] == "" and manifest["model"]["query_prefix"] == "query: "
+
+
+@pytest.mark.slow
+def test_a_missing_model_never_strips_the_vectors_of_a_hybrid_index(tiny_index_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from indexer.errors import ModelUnavailable
+    from indexer.store.generations import current_generation
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(tiny_index_dir, index_dir)
+    live = current_generation(index_dir)
+    before = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    assert before["mode"] == "hybrid"
+    with pytest.raises(ModelUnavailable, match="giữ nguyên.*--no-dense"):
+        build_index([REPO / "corpus"], index_dir, model=str(tmp_path / "no-such-model"))
+    assert current_generation(index_dir) == live  # nothing flipped
+    after = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    assert after["mode"] == "hybrid" and after["model"] == before["model"]
+    command = [sys.executable, "-m", "search.cli", "index", str(REPO / "corpus"), "--index", str(index_dir),
+               "--model", str(tmp_path / "no-such-model")]
+    run = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "--no-dense" in run.stderr
+    report = build_index([REPO / "corpus"], index_dir, dense=False)  # asked for on purpose: allowed
+    assert report.mode == "lexical"

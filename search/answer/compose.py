@@ -285,8 +285,11 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
 
 
 def doc_ok_question(q: Question) -> Question:
-    """The question's document filters without the "which plans" document type (a fact may be in any document)."""
-    return replace(q, doc_type=None)
+    """The question's document filters for a fact: without the "which plans" document type (a fact may be in any
+    document) and without the year, which is often about the content ("gọi công dân nhập ngũ năm 2025" is answered
+    by a plan issued in 2024): the year counts through the ranking (each passage is indexed with its document's
+    year), not as a filter."""
+    return replace(q, doc_type=None, year=None)
 
 
 def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
