@@ -242,3 +242,15 @@ def test_issued_question_puts_the_header_first(lexical_index_dir: Path) -> None:
     assert parsed.intent == "issued"
     top = searcher.search("Kế hoạch thực hiện Quy chế dân chủ ở cơ sở năm 2020 có số hiệu gì?", k=3, mode="lexical")[0]
     assert top.doc_number == "80/KH-UBND" and "Số: 80 /KH-UBND" in top.text  # the header passage, as printed
+
+
+def test_search_output_piped_into_head_ends_quietly(lexical_index_dir: Path) -> None:
+    # --json with every passage: far more than a pipe buffer (64 KiB), so the writer does meet the closed pipe
+    command = [sys.executable, "-m", "search.cli", "search", "báo cáo", "--index", str(lexical_index_dir), "-k", "500",
+               "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    process.stdout.readline()
+    process.stdout.close()  # what `| head -1` does
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr
+    assert process.returncode == 0

