@@ -227,6 +227,11 @@ class IndexReader:
             raise IndexError(f"rows {missing[:5]} are not in the index ({self.n_rows} rows)")
         return [found[r] for r in wanted]
 
+    def first_row(self, doc_id: str) -> int | None:
+        """Row of a document's first passage (its header), or None for an unknown document."""
+        found = self._query('SELECT "row" FROM chunks WHERE doc_id = ? ORDER BY ordinal LIMIT 1', (doc_id,))
+        return int(found[0][0]) if found else None
+
     def document_chunks(self, doc_id: str) -> list[ChunkRow]:
         """Every chunk of one document in reading order."""
         rows = self._query(f'SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.doc_id = c.doc_id '

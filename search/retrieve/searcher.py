@@ -217,10 +217,10 @@ class Searcher:
         """For "which number / date / issuer": the header passage of the best-ranked document comes first."""
         with self._lock:
             top = self.reader.chunk_rows([int(rows[0])])[0]
-            first = self.reader.document_chunks(top.doc_id)[0]
-        if allowed is not None and not allowed[first.row]:
+            first = self.reader.first_row(top.doc_id)
+        if first is None or allowed is not None and not allowed[first]:
             return rows, scores
-        return put_first(rows, scores, [(int(first.row), 0.0)])
+        return put_first(rows, scores, [(first, 0.0)])
 
     def _signature_first(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray,
                          allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
