@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import stat
 from pathlib import Path
 from types import SimpleNamespace
@@ -355,3 +356,52 @@ def test_ui_listens_on_loopback_by_default(monkeypatch, capsys):
     cmd = calls[1]
     assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0" and cmd[cmd.index("--server.port") + 1] == "8600"
     assert "mạng" in capsys.readouterr().out
+
+
+def test_streamlit_config_also_defaults_to_loopback():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+@pytest.mark.slow
+def test_tracuu_ui_really_listens_on_loopback_only(tmp_path, corpus_copy, monkeypatch):
+    """`tracuu ui` started as a user would: the listening socket is bound to 127.0.0.1, not to every interface."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import signal
+
+    import psutil
+
+    from test_ui_browser import REPO, _free_port
+
+    port = _free_port()
+    env = {**os.environ, "TRACUU_INDEX": str(tmp_path / "index"), "TRACUU_CORPUS": str(corpus_copy),
+           "PYTHONPATH": str(REPO)}
+    # its own process group, so the Streamlit child goes too when the test ends
+    proc = subprocess.Popen([sys.executable, "-m", "search.cli", "ui", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "tracuu ui did not start"
+                time.sleep(0.3)
+        bound = {c.laddr.ip for c in psutil.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+        assert bound == {"127.0.0.1"}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            output = proc.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output = proc.communicate()[0]
+    assert output.splitlines()[0].startswith(f"Giao diện chỉ nghe trên 127.0.0.1:{port}")
