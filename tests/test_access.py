@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import pytest
 
 from indexer.build import build_index
-from search.access import (AccessSettings, AccountError, Identity, LoginThrottle, UserStore, WriteLimits,
+from search.access import (AccessDenied, AccessSettings, AccountError, Identity, LoginThrottle, UserStore, WriteLimits,
                            WriteRefused, allowed, audit, bearer_token, changes, client_origin, listen_message,
-                           oidc_identity, sign_in, visible_tabs)
+                           authorize, oidc_identity, sign_in, visible_tabs)
 from search.access.limits import MB, check_headroom, check_upload
 from search.access.passwords import WeakPassword, hash_password, needs_rehash, verify_password
 from search.cli.app import main
@@ -112,6 +112,30 @@ def test_tokens_are_stored_hashed_checked_and_revoked(tmp_path):
     assert store.check_token(other) is None
     with pytest.raises(AccountError):
         store.create_token("lan")
+
+
+def test_authorize_for_an_http_api(tmp_path):
+    store = UserStore(tmp_path / "users.json")
+    store.add("hoa", "mat-khau-hoa", "editor")
+    store.add("lan", "mat-khau-lan", "reader")
+    editor, reader = store.create_token("hoa"), store.create_token("lan")
+    assert authorize(store, None, "search") is None  # anonymous reading, by default
+    assert authorize(store, f"Bearer {reader}", "search") == Identity("lan", "reader", "token")
+    assert authorize(store, f"Bearer {editor}", "upload") == Identity("hoa", "editor", "token")
+    for header in (None, "", "Basic aG9hOnB3", f"Bearer {editor}x"):
+        with pytest.raises(AccessDenied) as denied:
+            authorize(store, header, "upload")
+        assert denied.value.status == 401
+    with pytest.raises(AccessDenied) as denied:
+        authorize(store, f"Bearer {reader}", "reindex")
+    assert denied.value.status == 403 and "lan" in str(denied.value)
+    with pytest.raises(AccessDenied) as denied:
+        authorize(store, None, "ask", read_requires_login=True)
+    assert denied.value.status == 401
+    store.revoke_token("hoa", editor.split("_")[1])
+    with pytest.raises(AccessDenied) as denied:
+        authorize(store, f"Bearer {editor}", "upload")
+    assert denied.value.status == 401
 
 
 # ---------------------------------------------------------------- backoff

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from search.access.users import Identity, UserStore, default_users_path
+from indexer.errors import TracuuError
+from search.access.users import Identity, UserStore, bearer_token, default_users_path
 
 READ_ACTIONS = frozenset({"search", "ask", "read", "precedents", "duties", "export"})
 WRITE_ACTIONS = frozenset({"upload", "remove", "reindex", "audit"})
@@ -26,6 +27,33 @@ def allowed(identity: Identity | None, action: str, read_requires_login: bool = 
     if action in WRITE_ACTIONS:
         return identity is not None and identity.is_editor
     return False
+
+
+class AccessDenied(TracuuError):
+    """A request refused by `authorize`; `status` is the HTTP status an API answers with (401 or 403)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def authorize(store: UserStore, authorization: str | None, action: str,
+              read_requires_login: bool = False) -> Identity | None:
+    """The check an HTTP API makes before an action: the caller's Identity (None for an anonymous read that is
+    allowed), from the `Authorization: Bearer <token>` header value (tokens from `tracuu user token`).
+
+    Raises AccessDenied(status=401) when a token is needed and missing, unknown or revoked; status=403 when the
+    token is valid but its account's role may not do `action` (a reader token on a write).
+    """
+    token = bearer_token(authorization)
+    identity = store.check_token(token) if token else None
+    if token and identity is None:
+        raise AccessDenied("Mã API không hợp lệ hoặc đã bị thu hồi.", 401)
+    if allowed(identity, action, read_requires_login):
+        return identity
+    if identity is None:
+        raise AccessDenied("Cần mã API (tiêu đề Authorization: Bearer <mã>, tạo bằng tracuu user token).", 401)
+    raise AccessDenied(f"Tài khoản {identity.name} ({identity.role}) không được làm việc này.", 403)
 
 
 def visible_tabs(all_tabs: tuple[str, ...], identity: Identity | None) -> tuple[str, ...]:
