@@ -429,3 +429,35 @@ def test_tracuu_ui_really_listens_on_loopback_only(tmp_path, corpus_copy, monkey
             os.killpg(proc.pid, signal.SIGKILL)
             output = proc.communicate()[0]
     assert output.splitlines()[0].startswith(f"Giao diện chỉ nghe trên 127.0.0.1:{port}")
+
+
+def test_generation_cleanup_keeps_accounts_and_audit(tmp_path):
+    from indexer.store.generations import remove_generations
+
+    index = tmp_path / "index"
+    for name in ("gen-000001", "gen-000002"):
+        (index / name).mkdir(parents=True)
+    audit.record(index, "hoa", "password", "upload", file="a.txt")
+    UserStore(index / "users.json").add("hoa", "mat-khau-hoa")
+    remove_generations(index, keep=set())  # everything a build may delete
+    assert sorted(p.name for p in index.iterdir()) == ["audit.jsonl", "users.json", "users.json.lock"]
+
+
+def _append_many(index: str, who: str) -> None:
+    for n in range(50):
+        audit.record(Path(index), who, "os", "index", file=f"{who}-{n}.txt", detail="x" * 2000)
+
+
+def test_audit_appends_from_several_processes_never_interleave(tmp_path):
+    import multiprocessing
+
+    index = tmp_path / "index"
+    procs = [multiprocessing.get_context("fork").Process(target=_append_many, args=(str(index), f"p{i}"))
+             for i in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+    lines = audit.audit_path(index).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 200 and all(json.loads(line)["detail"] == "x" * 2000 for line in lines)
+    assert len(audit.read(index)) == 200
