@@ -461,3 +461,15 @@ def test_audit_appends_from_several_processes_never_interleave(tmp_path):
     lines = audit.audit_path(index).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 200 and all(json.loads(line)["detail"] == "x" * 2000 for line in lines)
     assert len(audit.read(index)) == 200
+
+
+def test_cli_user_add_asks_the_password_twice(tmp_path, monkeypatch, capsys):
+    index = str(tmp_path / "index")
+    answers = iter(["mat-khau-hoa", "mat-khau-khac"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["user", "add", "hoa", "--index", index]) == 2
+    assert "không khớp" in capsys.readouterr().err and not (tmp_path / "index" / "users.json").exists()
+    answers = iter(["mat-khau-hoa", "mat-khau-hoa"])
+    assert main(["user", "add", "hoa", "--role", "reader", "--index", index]) == 0
+    assert UserStore(Path(index) / "users.json").check_password("hoa", "mat-khau-hoa") == Identity("hoa", "reader",
+                                                                                                    "password")
