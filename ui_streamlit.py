@@ -8,11 +8,12 @@ from indexer.errors import TracuuError
 from indexer.settings import DEFAULT_MODEL, Settings
 from search import Searcher
 from search import reading
+from search import access
 from search import ui_support as ui
 from search.ui_api import (PrecedentFinder, ask, compile_filters, current_generation, dated, draft_profile,
                            duties_to_ics, load_plans, select_duties)
 
-TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản")
+TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản", "Nhật ký thay đổi")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
 ALL = "Tất cả"
 # Fixed script (no document text in it): bring the cited section into view once its expander has rendered.
@@ -38,6 +39,54 @@ mark {background: #ffe066; padding: 0 .1rem;}
 settings = Settings.from_env()
 st.set_page_config(page_title="Tra cứu Kế hoạch", page_icon="📑", layout="wide")
 st.html(CSS)
+access_settings = access.AccessSettings.from_env(settings.index_dir)
+users = access.UserStore(access_settings.users_path)
+origin = access.client_origin(st.context.ip_address)  # the client's IP, "local" on this machine
+oidc_enabled = st.secrets.load_if_toml_exists() and "auth" in st.secrets  # [auth] in .streamlit/secrets.toml
+
+
+@st.cache_resource
+def login_throttle() -> access.LoginThrottle:
+    # One per server process: wrong passwords count across every browser session.
+    return access.LoginThrottle()
+
+
+def signed_in() -> access.Identity | None:
+    """Who this session is: an OIDC user (st.login), else the local account signed in here (still existing)."""
+    if oidc_enabled and st.user.is_logged_in:
+        return access.oidc_identity(st.user.to_dict(), users)
+    name = st.session_state.get("signed_in")
+    account = users.get(name) if name else None
+    return access.Identity(account.name, account.role, "password") if account else None
+
+
+def sign_out() -> None:
+    st.session_state.pop("signed_in", None)
+    if oidc_enabled and st.user.is_logged_in:
+        st.logout()
+
+
+def account_panel() -> None:
+    if identity is not None:
+        role = "biên tập viên" if identity.is_editor else "người đọc"
+        st.caption(f"Đã đăng nhập: **{identity.name}** ({role})")
+        st.button("Đăng xuất", on_click=sign_out)
+        return
+    with st.form("signin", clear_on_submit=True, border=False):
+        name = st.text_input("Tên đăng nhập", key="signin_name")
+        password = st.text_input("Mật khẩu", type="password", key="signin_password")
+        if st.form_submit_button("Đăng nhập"):
+            result = access.sign_in(users, login_throttle(), name, password, origin)
+            if result.identity is None:
+                st.error(result.message)
+            else:
+                st.session_state["signed_in"] = result.identity.name
+                st.rerun()
+    if oidc_enabled:
+        st.button("Đăng nhập bằng tài khoản cơ quan", on_click=st.login)
+
+
+identity = signed_in()
 
 
 def html(markup: str) -> None:
@@ -71,14 +120,18 @@ def progress_callback(bar):
 
 
 def rebuild(label: str):
-    """Bring the index up to date with the corpus folder, with a progress bar; None (and an error shown) on failure."""
+    """Bring the index up to date with the corpus folder, with a progress bar; None (and an error shown) on failure.
+    The run goes to the audit trail (a first start with nobody signed in is recorded as the app's own)."""
     bar = st.progress(0.0, text=label)
+    who = identity or access.Identity("ứng dụng (lần mở đầu)", "reader", "app")
     try:
         report = build_index([settings.corpus_dir], settings.index_dir, settings=settings, lock_timeout=120,
                              on_progress=progress_callback(bar))
     except TracuuError as error:  # NothingIndexed, IndexLocked, …: the previous index (if any) stays live
+        access.changes.record_build(who, origin, "reindex", settings.index_dir, [settings.corpus_dir], error=error)
         st.error(str(error))
         return None
+    access.changes.record_build(who, origin, "reindex", settings.index_dir, [settings.corpus_dir], report)
     bar.progress(1.0, text=f"Xong: {report.documents} văn bản, {report.chunks} đoạn.")
     return report
 
@@ -117,7 +170,16 @@ def show_plans(group: str, plans, question: str) -> None:
                           args=(plan.doc_id, c.section, c.quote, c.page))
 
 
-# ---------------------------------------------------------------- first start, index, status
+# ---------------------------------------------------------------- sign-in, first start, index, status
+
+if not access.allowed(identity, "search", access_settings.read_requires_login):
+    st.title("Tra cứu Kế hoạch")
+    st.info("Cần đăng nhập để tra cứu kho văn bản này.")
+    account_panel()
+    st.stop()
+
+with st.sidebar.expander("Đăng nhập biên tập" if identity is None else "Tài khoản", expanded=identity is not None):
+    account_panel()
 
 if generation() is None:
     st.title("Tra cứu Kế hoạch")
@@ -134,7 +196,9 @@ try:
     searcher = open_searcher(str(settings.index_dir), generation())
 except TracuuError as error:
     st.error(str(error))
-    if st.button("Lập lại chỉ mục từ kho văn bản"):
+    if not access.allowed(identity, "reindex"):
+        st.info("Biên tập viên đăng nhập (thanh bên) để lập lại chỉ mục.")
+    elif st.button("Lập lại chỉ mục từ kho văn bản"):
         if rebuild("Đang lập lại chỉ mục…") is not None:
             st.rerun()
     st.stop()
@@ -347,23 +411,27 @@ def tab_duties() -> None:
                          file_name="thoi-han.ics", mime="text/calendar", disabled=not calendar)
 
 
-# ---------------------------------------------------------------- Thêm văn bản
+# ---------------------------------------------------------------- Thêm văn bản (editors)
 
 def tab_add() -> None:
+    if not access.allowed(identity, "upload"):  # the tab is not even offered; this is the second lock
+        st.error("Chỉ biên tập viên đã đăng nhập được thêm hoặc gỡ văn bản.")
+        return
     st.subheader("Thêm văn bản")
     upload_dir = settings.corpus_dir / "uploads"
-    st.caption(f"Nhận PDF, DOCX, TXT, tối đa {settings.max_file_mb:g} MB mỗi tệp. Tệp được lưu vào {upload_dir} "
-               "và lập chỉ mục ngay; chỉ tệp mới hoặc đã đổi được xử lý.")
+    st.caption(f"Nhận PDF, DOCX, TXT: tối đa {limits.max_files} tệp, {settings.max_file_mb:g} MB mỗi tệp, "
+               f"{limits.max_upload_bytes / 2**20:g} MB mỗi lần. Tệp được lưu vào {upload_dir} và lập chỉ mục ngay; "
+               "chỉ tệp mới hoặc đã đổi được xử lý. Mọi thay đổi được ghi vào nhật ký.")
     round_ = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader("Chọn tệp", type=["pdf", "docx", "txt"], accept_multiple_files=True,
                              key=f"upload-{round_}", max_upload_size=max(1, int(settings.max_file_mb)))
     if st.button("Lập chỉ mục các tệp đã chọn", type="primary", disabled=not files):
         bar = st.progress(0.0, text="Đang lưu và lập chỉ mục…")
         try:
-            outcomes = ui.ingest_uploads([(f.name, f.getvalue()) for f in files], settings.corpus_dir,
-                                         settings.index_dir, int(settings.max_file_mb * 1024 * 1024), build_index,
-                                         upload_dir=upload_dir, settings=settings, lock_timeout=120,
-                                         on_progress=progress_callback(bar))
+            outcomes = access.changes.upload(identity, origin, [(f.name, f.getvalue()) for f in files],
+                                             settings.corpus_dir, settings.index_dir, limits, build_index,
+                                             upload_dir=upload_dir, settings=settings, lock_timeout=120,
+                                             on_progress=progress_callback(bar))
         except TracuuError as error:
             st.error(str(error))
         else:
@@ -381,11 +449,40 @@ def tab_add() -> None:
                        for f in report.files if f.status != "unchanged"]
             st.session_state["upload_outcomes"] = changed or [("—", "Không có tệp nào thay đổi.")]
             st.rerun()
+    with st.expander("Gỡ một văn bản khỏi kho"):
+        label = {d.source: ui.plan_title(d.doc_number, d.title, d.source)[:160] for d in docs}
+        source = st.selectbox("Văn bản cần gỡ", sorted(label), format_func=lambda s: f"{s} — {label[s]}",
+                              key="remove_source")
+        sure = st.checkbox("Tôi chắc chắn muốn xóa tệp này khỏi kho văn bản", key="remove_sure")
+        if st.button("Gỡ văn bản", disabled=not (source and sure)):
+            try:
+                access.changes.remove(identity, origin, source, settings.corpus_dir, settings.index_dir, build_index,
+                                      settings=settings, lock_timeout=120)
+            except TracuuError as error:
+                st.error(str(error))
+            else:
+                st.session_state["upload_outcomes"] = [(source, "đã gỡ khỏi kho và chỉ mục")]
+                st.rerun()
 
 
-containers = st.tabs(TABS, key="tab", on_change="rerun")
-active = st.session_state.get("tab") or TABS[0]
+def tab_audit() -> None:
+    if not access.allowed(identity, "audit"):
+        return
+    st.subheader("Nhật ký thay đổi kho văn bản")
+    entries = access.audit.read(settings.index_dir, limit=200)
+    st.caption(f"{len(entries)} thay đổi gần nhất, mới nhất trước · tệp {access.audit.audit_path(settings.index_dir)} "
+               "· cũng xem bằng lệnh `tracuu audit`")
+    if entries:
+        st.table(access.audit.rows(entries), hide_index=True)
+
+
+limits = access.WriteLimits.from_env()
+tabs = access.visible_tabs(TABS, identity)
+if st.session_state.get("tab") not in (None, *tabs):  # an editor tab left open by someone who signed out
+    st.session_state["tab"] = tabs[0]
+containers = st.tabs(tabs, key="tab", on_change="rerun")
+active = st.session_state.get("tab") or tabs[0]
 # Only the open tab is computed: each rerun would otherwise redo every tab's work.
-with containers[TABS.index(active)]:
+with containers[tabs.index(active)]:
     {"Hỏi đáp": tab_ask, "Văn bản": tab_read, "Tương tự": tab_similar, "Nhiệm vụ & thời hạn": tab_duties,
-     "Thêm văn bản": tab_add}[active]()
+     "Thêm văn bản": tab_add, "Nhật ký thay đổi": tab_audit}[active]()

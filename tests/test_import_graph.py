@@ -15,7 +15,7 @@ UI = "ui_streamlit"
 # What ui_streamlit.py may import from this project; everything else it needs goes through search.ui_api.
 UI_PUBLIC = frozenset({
     "indexer", "indexer.errors", "indexer.settings",
-    "search", "search.ui_support", "search.reading", "search.ui_api",
+    "search", "search.ui_support", "search.reading", "search.ui_api", "search.access",
 })
 
 # Layers, lowest first: a module may import modules of its own layer or a lower one, never a higher one.
@@ -31,7 +31,8 @@ LAYERS = (
     ("indexer.pipeline",),
     ("indexer.build",),
     ("indexer",),
-    ("search.ocr_note", "search.evaluate", "search.ui_support", "search.reading", "search.precedents"),
+    ("search.ocr_note", "search.evaluate", "search.ui_support", "search.reading", "search.precedents",
+     "search.access"),
     ("search.query",),
     ("search.answer",),
     ("search.retrieve",),

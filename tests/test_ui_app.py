@@ -163,9 +163,16 @@ def test_duties_table_filters(monkeypatch, built_index, script_corpus):
 def test_upload_is_indexed(monkeypatch, tmp_path, corpus_copy):
     from indexer.build import build_index
 
+    from search.access import UserStore
+
     index_dir = tmp_path / "index"
     build_index([corpus_copy], index_dir, dense=False)
-    at = _open_tab(_app(monkeypatch, index_dir, corpus_copy), "Thêm văn bản")
+    UserStore(index_dir / "users.json").add("hoa", "mat-khau-hoa", "editor")  # only editors may upload
+    at = _app(monkeypatch, index_dir, corpus_copy)
+    at.text_input(key="signin_name").input("hoa")
+    at.text_input(key="signin_password").input("mat-khau-hoa")
+    next(b for b in at.button if b.label == "Đăng nhập").click().run()
+    at = _open_tab(at, "Thêm văn bản")
     body = SCRIPT_PLAN.replace("12/KH-UBND", "77/KH-UBND").replace("Phòng Nội vụ", "Phòng Tài nguyên và Môi trường")
     at.get("file_uploader")[0].set_value([("../Kế hoạch mới.txt", body.encode("utf-8"), "text/plain"),
                                           ("trống.txt", b"", "text/plain")]).run()

@@ -67,6 +67,16 @@ def streamlit_server(index_dir: Path, corpus_dir: Path, log_path: Path):
                 proc.wait()
 
 
+def sign_in(page, name: str, password: str) -> None:
+    """Fill the sidebar's sign-in form (opening its expander first if it is closed) and submit it."""
+    field = page.get_by_label("Tên đăng nhập")
+    if not field.is_visible():
+        page.get_by_text("Đăng nhập biên tập").click()
+    field.fill(name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+
+
 @pytest.mark.slow
 def test_browser_answers_unaccented_question_escapes_script_and_indexes_upload(tmp_path):
     from playwright.sync_api import expect, sync_playwright
@@ -78,6 +88,9 @@ def test_browser_answers_unaccented_question_escapes_script_and_indexes_upload(t
     upload.parent.mkdir()
     upload.write_text(UPLOADED_PLAN, encoding="utf-8")
     screenshot = tmp_path / "answer.png"
+    from search.access import UserStore
+
+    UserStore(index / "users.json").add("hoa", "mat-khau-hoa", "editor")  # uploading needs an editor
 
     with streamlit_server(index, corpus, tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -111,6 +124,7 @@ def test_browser_answers_unaccented_question_escapes_script_and_indexes_upload(t
             assert injected is False
 
             # Upload through the real file input; the file is stored under corpus/uploads and indexed.
+            sign_in(page, "hoa", "mat-khau-hoa")
             page.get_by_role("tab", name="Thêm văn bản").click()
             page.locator("input[type=file]").set_input_files(str(upload))
             expect(page.get_by_text("bao-ve-rung.txt").first).to_be_visible(timeout=30_000)

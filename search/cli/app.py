@@ -73,8 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("bench", help="đo hiệu năng trên kho tổng hợp (tracuu bench --help, docs/BENCHMARKS.md)")
 
+    from search.cli.access import add_parsers as add_access_parsers
+
+    add_access_parsers(sub, _add_index_option)
+
     p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
     _add_index_option(p)
     return parser
 
@@ -89,7 +95,10 @@ def _run_ui(args: argparse.Namespace) -> int:
     if args.index:
         env["TRACUU_INDEX"] = args.index
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
+           "--server.address", args.host, "--browser.gatherUsageStats", "false"]
+    from search.access.policy import listen_message
+
+    print(listen_message(args.host, args.port), flush=True)
     return subprocess.call(cmd, env=env, cwd=str(app.parent))
 
 
@@ -113,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             from search.cli import answer as cli_answer
 
             return getattr(cli_answer, f"cmd_{args.command}")(args)
+        if args.command in ("user", "audit"):
+            from search.cli import access as cli_access
+
+            return getattr(cli_access, f"cmd_{args.command}")(args)
         return _run_ui(args)
     except TracuuError as error:
         print(f"Lỗi: {error}", file=sys.stderr)

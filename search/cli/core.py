@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from indexer.errors import TracuuError
 from indexer.model import BuildReport
 from indexer.settings import Settings
 
@@ -39,6 +40,15 @@ def _print_report(report: BuildReport, index_dir: Path) -> None:
             print(f"  {outcome.source}: {STATUS_LABELS[outcome.status]}{reason}")
 
 
+def _audit_index_run(index_dir: Path, paths: list[Path], report, error) -> None:
+    """Append the run to the audit trail (who: the OS user); an index folder that was never made gets none."""
+    from search.access import Identity, changes
+    from search.access.audit import os_user
+
+    if index_dir.is_dir():
+        changes.record_build(Identity(os_user(), "editor", "os"), "local", "index", index_dir, paths, report, error)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from indexer.build import NothingIndexed, build_index
 
@@ -49,13 +59,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     try:
         report = build_index(paths, index_dir, model=model, dense=not args.no_dense,
                              progress=sys.stderr.isatty(), settings=settings)
-    except NothingIndexed as error:
+    except TracuuError as error:
+        _audit_index_run(index_dir, paths, None, error)
+        if not isinstance(error, NothingIndexed):
+            raise
         if args.json:
             print(json.dumps(asdict(error.report), ensure_ascii=False, indent=2))
         else:
             _print_report(error.report, index_dir)
         print(f"Lỗi: {error}", file=sys.stderr)
         return 1
+    _audit_index_run(index_dir, paths, report, None)
     if report.message:
         # The one line that says why the index is lexical-only (model not on this machine).
         print(report.message, file=sys.stderr)
