@@ -1,10 +1,12 @@
 """The header of an administrative document: issuer lines, số ký hiệu, place and date, type name and trích yếu."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from indexer.structure.doclines import Line, is_upper_line
+from indexer.structure.header_units import header_units, is_motto_line
 from indexer.structure.references import NUMBER_LINE, normalize_number
 
 # How far into a document the header may sit: PDF text layers sometimes put the header columns after the
@@ -34,6 +36,12 @@ TYPE_NAMES = [
 _TYPE_LINE = re.compile(
     r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")(?![^\W\d_])\s*(?P<rest>.*)$"
 )
+_GAZETTE_TYPE = re.compile(
+    r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")\s+(?P<rest>của\s.*)$", re.I
+)
+_OF = re.compile(r"^(?:CỦA|của|Của)\s+")
+# Where the subject of a legal title begins after "CỦA <issuer> [SỐ …] [NGÀY …]".
+_SUBJECT = re.compile(r"\s(?=(?:VỀ|Về|về|V/v|BAN\s+HÀNH|Ban\s+hành|QUY\s+ĐỊNH|Quy\s+định|HƯỚNG\s+DẪN|Hướng\s+dẫn)\b)")
 _TYPE_SUFFIX = re.compile(r"^(?:LIÊN\s+TỊCH|LIÊN\s+NGÀNH)(?![^\W\d_])\s*")
 
 _MONTH_WORDS = {
@@ -43,10 +51,15 @@ _MONTH_WORDS = {
 _MONTH_WORD = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _BLANK = r"[\s.…_,]*"
 DATE_LINE = re.compile(
-    rf"(?P<before>.*?),?\s*ngày{_BLANK}(?P<day>\d{{1,2}})?{_BLANK}tháng{_BLANK}"
-    rf"(?P<month>\d{{1,2}}|{_MONTH_WORD})?{_BLANK}năm\s*(?P<year>(?:19|20)\d{{2}})\s*[.;]?\s*$",
+    rf"(?P<before>.*?),?\s*(?:ngày{_BLANK}(?P<day>\d{{1,2}})?{_BLANK}tháng{_BLANK}"
+    rf"(?P<month>\d{{1,2}}|{_MONTH_WORD})?{_BLANK}năm\s*(?P<year>(?:19|20)\d{{2}})"
+    rf"|ngày\s*(?P<nday>\d{{1,2}})\s*[/.\-]\s*(?P<nmonth>\d{{1,2}})\s*[/.\-]\s*(?P<nyear>(?:19|20)\d{{2}})"
+    rf"|(?<=,)\s*(?:tháng{_BLANK})?năm\s*(?P<oyear>(?:19|20)\d{{2}}))\s*[.;]?\s*$",
     re.I,
 )
+# Words that never stand in a place name: "Căn cứ Luật Tổ chức Chính phủ, ngày …" is a citation, not a place.
+_NOT_PLACE = {"của", "về", "và", "theo", "tại", "số", "cứ", "hiện", "hành", "ngày", "được", "đã", "với", "các",
+              "trên", "lúc", "cho", "gửi", "v/v", "kính"}
 _PREAMBLE = re.compile(
     r"^(?:Căn\s+cứ|Thực\s+hiện|Thực\s+Kế|Theo\s+đề\s+nghị|Xét\s+đề\s+nghị|Kính\s+gửi"
     r"|Nhằm\s|Để\s|Trên\s+cơ\s+sở|Ngày\s+\d)",
@@ -70,9 +83,17 @@ class Header:
     body_start: int = 0  # offset of the first line after header and title
 
 
+# Pieces of the motto that a column cut leaves on a line ("ỦY BAN NHÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA").
+_MOTTO_PIECE = re.compile(
+    r"C[ỘO]NG\s+H(?:ÒA|OÀ|OA)\s+X[ÃA]\s+H[ỘO]I(?:\s+CH[ỦU](?:\s+NGH\w{1,3})?)?(?:\s+VI[ỆE]T(?:\s+NAM)?)?"
+    rf"|Đ[ộo]\w*c\s+l[ậa]p(?:{_DASH}T[ựu]\s+do)?(?:{_DASH}H[ạa]nh\s+ph[úu]c)?|T[ựu]\s+do{_DASH}H[ạa]nh\s+ph[úu]c",
+    re.I,
+)
+
+
 def strip_motto(text: str) -> str:
     """The line without Quốc hiệu / Tiêu ngữ / party motto (they share lines with the issuer in PDF columns)."""
-    return MOTTO.sub(" ", text).strip(" |\t")
+    return _MOTTO_PIECE.sub(" ", MOTTO.sub(" ", text)).strip(" |\t")
 
 
 def _window(lines: list[Line]) -> list[Line]:
@@ -106,7 +127,7 @@ def _find_number(window: list[Line]) -> tuple[Line, re.Match] | None:
 def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
     for line in window:
         text = strip_motto(line.text)
-        if "ngày" not in text.lower() or len(text) > 160:
+        if "năm" not in text.lower() and "ngày" not in text.lower() or len(text) > 160:
             continue
         match = DATE_LINE.match(text)
         if match and _place_from(match.group("before")):
@@ -122,33 +143,48 @@ def _place_from(before: str) -> str | None:
     # Interleaved PDF columns: "TỈNH NINH BÌNH Ninh Bình" → drop the leading run of capitals.
     while len(words) > 1 and is_upper_line(words[0], 1) and not all(is_upper_line(w, 1) for w in words):
         words.pop(0)
-    words = [w.strip(",;:") for w in words if w.strip(",;:")]
+    words = [w.strip(",;:*_") for w in words if w.strip(",;:*_")]
     if not words or len(words) > 6 or not words[0][0].isupper():
         return None
-    if any(ch.isdigit() for ch in "".join(words)):
+    if any(ch.isdigit() for ch in "".join(words)) or any(w.lower() in _NOT_PLACE for w in words):
+        return None
+    if _PREAMBLE.match(" ".join(words)):
         return None
     return " ".join(words)
 
 
-def _iso_date(match: re.Match) -> str | None:
-    year = int(match.group("year"))
-    month_text = (match.group("month") or "").lower()
-    month = int(month_text) if month_text.isdigit() else _MONTH_WORDS.get(month_text)
+def date_year(match: re.Match) -> int:
+    """The year of a DATE_LINE match, whichever form the date was written in."""
+    return int(match.group("year") or match.group("nyear") or match.group("oyear"))
+
+
+def _iso_date(match: re.Match) -> str:
+    """ISO date, as precise as the line is: "2025-12-03", "2025-12" (day left blank), "2026" (drafts: "năm 2026").
+
+    A day or month that cannot be (an OCR "ngày99") is dropped rather than the whole date.
+    """
+    year = date_year(match)
+    if match.group("nyear"):
+        day_text, month_text = match.group("nday"), match.group("nmonth")
+    else:
+        day_text, month_text = match.group("day"), (match.group("month") or "").lower()
+    month = int(month_text) if month_text and month_text.isdigit() else _MONTH_WORDS.get(month_text or "")
     if not month or not 1 <= month <= 12:
-        return None
-    day = int(match.group("day")) if match.group("day") else None
-    if day is None:
+        return f"{year:04d}"
+    day = int(day_text) if day_text else None
+    if day is None or not 1 <= day <= 31:
         return f"{year:04d}-{month:02d}"
-    if not 1 <= day <= 31:
-        return None
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
-    """The type-name line of the header; a capitalised "BÁO CÁO" after the body has begun is not one."""
-    for line in window:
+    """The type-name line of the header; a capitalised "BÁO CÁO" after the body has begun is not one.
+
+    The gazette form "Nghị định của Chính phủ số 117/2003/NĐ-CP ngày …" counts when it opens the document.
+    """
+    for position, line in enumerate(line for line in window if not line.blank):
         text = strip_motto(line.text)
-        match = _TYPE_LINE.match(text)
+        match = _TYPE_LINE.match(text) or (_GAZETTE_TYPE.match(text) if position < 3 else None)
         if not match:
             if _OUTLINE_START.match(text) or re.match(r"^(?:Căn\s+cứ|Thực\s+hiện)\s", text):
                 return None
@@ -156,7 +192,7 @@ def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
         rest = _TYPE_SUFFIX.sub("", match.group("rest")).strip()
         if rest.startswith(":") or rest.startswith("("):
             continue  # "QUYẾT ĐỊNH:" announces the articles of a decision, it is not the type line
-        name = dict(TYPE_NAMES)[match.group("type")]
+        name = dict(TYPE_NAMES)[match.group("type").upper()]
         return line, name, rest
     return None
 
@@ -189,6 +225,37 @@ def _title_lines(lines: list[Line], first: int, rest: str) -> tuple[list[str], i
     return parts, index
 
 
+def _legal_title(header: Header, parts: list[str]) -> None:
+    """The trích yếu, and what a legal title says before it: "CỦA CHÍNH PHỦ SỐ 29/1998/NĐ-CP NGÀY 11 THÁNG 5
+    NĂM 1998 VỀ VIỆC …" gives issuer, number and date when the header block did not, and the title "VỀ VIỆC …".
+    """
+    title = " ".join(parts)
+    if not _OF.match(title):
+        header.title = title or None
+        return
+    head, subject = title, ""
+    cut = _SUBJECT.search(title)
+    if cut:
+        head, subject = title[: cut.start()], title[cut.end():]
+    elif len(parts) > 1 and is_upper_line(parts[0]) and not is_upper_line(" ".join(parts[1:])):
+        head, subject = parts[0], " ".join(parts[1:])
+    head = _OF.sub("", head).strip(" ,")
+    dated = re.search(r"(?:^|\s|,)(?=ngày\s)", head, re.I)
+    if dated:
+        date = DATE_LINE.match(head[dated.end():].strip())
+        if date and header.date is None:
+            header.date, header.date_year = _iso_date(date), date_year(date)
+        head = head[: dated.start()]
+    number = NUMBER_LINE.search(head)
+    if number:
+        header.doc_number = header.doc_number or normalize_number(number.group("number"))
+        head = head[: number.start()]
+    issuer = head.strip(" ,")
+    if issuer and not header.issuers and len(issuer.split()) <= 12:
+        header.issuers = [issuer.upper()]
+    header.title = subject.strip() or None
+
+
 def _not_a_title(text: str) -> bool:
     """The first line after the type name is the trích yếu unless it plainly opens the preamble."""
     return bool(re.match(r"^(?:Căn\s+cứ|Kính\s+gửi)", text)) or text.endswith((":", ";")) or len(text) > 600
@@ -211,47 +278,56 @@ def _issuer_lines(lines: list[Line], before: int, prefix: str = "") -> list[str]
     index = before - 1
     while index >= 0 and len(found) < 4:
         text = strip_motto(lines[index].text)
-        if lines[index].blank or not text or _RULE.match(text):
+        if lines[index].blank or not text or _RULE.match(text) or is_motto_line(lines[index].text) and not is_upper_line(text):
             index -= 1
             continue
         if not is_upper_line(text) or len(text) > 80 or NUMBER_LINE.search(text) or _TYPE_LINE.match(text):
             break
+        if found and re.search(r"CH[ỦU]\s+NGH[ĨI]A\s*$", lines[index].text):
+            found[0] = re.sub(r"\s*VI[ỆE]T\s+NAM\s*$", "", found[0])  # the motto's end, cut onto the next line
         found.insert(0, text.strip(" */|"))
         index -= 1
-    return [" ".join(found)] if found else []
+    issuer = re.split(r"\s+C[ỘO]NG\s+H[OÒ]", " ".join(found))[0].strip(" -–")
+    return [issuer] if issuer else []
+
+
+def _source_index(lines: list[Line], unit: Line) -> int:
+    """The index in `lines` of the last source line of a header unit."""
+    return bisect.bisect_right([line.start for line in lines], unit.end) - 1
 
 
 def parse_header(lines: list[Line]) -> Header:
     """Read the header from the first lines; nothing is guessed when a part is missing."""
     header = Header()
     window = _window(lines)
-    number = _find_number(window)
-    date = _find_date(window)
+    units = header_units(lines, len(window))
+    number = _find_number(units)
+    date = _find_date(units)
     kind = _find_type(window)
     last_line = -1
     if number:
-        line, match = number
+        unit, match = number
         header.doc_number = normalize_number(match.group("number"))
-        prefix = strip_motto(line.text)[: match.start()].strip()
-        header.issuers = _issuer_lines(lines, line.index, prefix)
-        last_line = max(last_line, line.index)
+        prefix = _OF.sub("", strip_motto(unit.text)[: match.start()].strip())
+        header.issuers = _issuer_lines(units, unit.index, prefix)
+        last_line = max(last_line, _source_index(lines, unit))
     if date:
-        line, match = date
+        unit, match = date
         header.place = _place_from(match.group("before"))
         header.date = _iso_date(match)
-        header.date_year = int(match.group("year"))
-        last_line = max(last_line, line.index)
+        header.date_year = date_year(match)
+        last_line = max(last_line, _source_index(lines, unit))
     if kind:
         line, name, rest = kind
         header.doc_type = name
         header.type_line = line.index
         title, after = _title_lines(lines, line.index + 1, rest)
-        header.title = " ".join(title) or None
+        _legal_title(header, title)
         last_line = after - 1
         if not header.issuers:
-            header.issuers = _issuer_lines(lines, line.index)
+            header.issuers = _issuer_lines(units, sum(1 for unit in units if unit.end < line.start))
     elif number:
-        title, after = _vv_title(lines, number[0].index + 1)
+        title, after = _vv_title(lines, _source_index(lines, number[0]) + 1)
         if title:
             header.title = title
             last_line = max(last_line, after - 1)
@@ -274,7 +350,9 @@ def _vv_title(lines: list[Line], start: int) -> tuple[str | None, int]:
             after = index + 1
             while after < len(lines) and not lines[after].blank and len(parts) < 4:
                 more = strip_motto(lines[after].text)
-                if not more or not more[0].islower():
+                # "V/v trả lời đề nghị của" / "Sở Nội vụ tỉnh Lâm Đồng": a capital may go on the subject
+                if not more or is_motto_line(lines[after].text) or is_upper_line(more) or DATE_LINE.match(more) \
+                        or _PREAMBLE.match(more) or not (more[0].islower() or not parts[-1].endswith((".", ";", ":"))):
                     break
                 parts.append(more)
                 after += 1
