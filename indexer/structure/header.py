@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.structure.doclines import Line, is_upper_line
+from indexer.structure.header_dates import DATE_LINE, PLACE_ONLY, PREAMBLE, date_year, iso_date, place_from
 from indexer.structure.header_units import header_units, is_motto_line
 from indexer.structure.references import NUMBER_LINE, normalize_number
 
@@ -32,7 +33,13 @@ TYPE_NAMES = [
     ("PHÁP LỆNH", "Pháp lệnh"), ("BỘ LUẬT", "Bộ luật"), ("LUẬT", "Luật"), ("KẾT LUẬN", "Kết luận"),
     ("THÔNG TRI", "Thông tri"), ("THÔNG CÁO", "Thông cáo"), ("BIÊN BẢN", "Biên bản"), ("GIẤY MỜI", "Giấy mời"),
     ("HIẾN PHÁP", "Hiến pháp"), ("LỆNH", "Lệnh"), ("QUY TRÌNH", "Quy trình"), ("DỰ ÁN", "Dự án"),
+    ("THAM LUẬN", "Tham luận"),
 ]
+# The body that presents a tham luận, on its own line under the title ("UBND Thành phố Hà Nội").
+_PRESENTER = re.compile(
+    r"^(?:UBND|Ủy\s+ban|Uỷ\s+ban|ỦY\s+BAN|Bộ|BỘ|Sở|SỞ|Tổng|TỔNG|Ban|BAN|Hội|Công\s+an|CÔNG\s+AN|Tỉnh|Thành\s+phố"
+    r"|Văn\s+phòng|Liên\s+đoàn|Mặt\s+trận|Cục|Viện|Trường|Trung\s+ương|Đoàn)\b[^;:!?]{0,80}(?<![.;:!?])$"
+)
 _TYPE_LINE = re.compile(
     r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")(?![^\W\d_])\s*(?P<rest>.*)$"
 )
@@ -44,26 +51,6 @@ _OF = re.compile(r"^(?:CỦA|của|Của)\s+")
 _SUBJECT = re.compile(r"\s(?=(?:VỀ|Về|về|V/v|BAN\s+HÀNH|Ban\s+hành|QUY\s+ĐỊNH|Quy\s+định|HƯỚNG\s+DẪN|Hướng\s+dẫn)\b)")
 _TYPE_SUFFIX = re.compile(r"^(?:LIÊN\s+TỊCH|LIÊN\s+NGÀNH)(?![^\W\d_])\s*")
 
-_MONTH_WORDS = {
-    "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
-    "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12,
-}
-_MONTH_WORD = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
-_BLANK = r"[\s.…_,]*"
-DATE_LINE = re.compile(
-    rf"(?P<before>.*?),?\s*(?:ngày{_BLANK}(?P<day>\d{{1,2}})?{_BLANK}tháng{_BLANK}"
-    rf"(?P<month>\d{{1,2}}|{_MONTH_WORD})?{_BLANK}năm\s*(?P<year>(?:19|20)\d{{2}})"
-    rf"|ngày\s*(?P<nday>\d{{1,2}})\s*[/.\-]\s*(?P<nmonth>\d{{1,2}})\s*[/.\-]\s*(?P<nyear>(?:19|20)\d{{2}})"
-    rf"|(?<=,)\s*(?:tháng{_BLANK})?năm\s*(?P<oyear>(?:19|20)\d{{2}}))\s*[.;]?\s*$",
-    re.I,
-)
-# Words that never stand in a place name: "Căn cứ Luật Tổ chức Chính phủ, ngày …" is a citation, not a place.
-_NOT_PLACE = {"của", "về", "và", "theo", "tại", "số", "cứ", "hiện", "hành", "ngày", "được", "đã", "với", "các",
-              "trên", "lúc", "cho", "gửi", "v/v", "kính"}
-_PREAMBLE = re.compile(
-    r"^(?:Căn\s+cứ|Thực\s+hiện|Thực\s+Kế|Theo\s+đề\s+nghị|Xét\s+đề\s+nghị|Kính\s+gửi"
-    r"|Nhằm\s|Để\s|Trên\s+cơ\s+sở|Ngày\s+\d)",
-)
 _AUTHORITY = re.compile(r"^(?:[ỦU][YỶ]\s+BAN|HỘI\s+ĐỒNG|CHỦ\s+TỊCH|BỘ\s+TRƯỞNG|CHÍNH\s+PHỦ|QUỐC\s+HỘI|BAN\s|THỦ\s+TƯỚNG|GIÁM\s+ĐỐC)")
 _OUTLINE_START = re.compile(r"^(?:[IVXL]+\.|\d{1,2}\.|[A-ZĐ]\.|Điều\s+\d|Chương\s+[IVXL\d]|Phần\s+)\s")
 
@@ -130,51 +117,17 @@ def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
         if "năm" not in text.lower() and "ngày" not in text.lower() or len(text) > 160:
             continue
         match = DATE_LINE.match(text)
-        if match and _place_from(match.group("before")):
+        if match and place_from(match.group("before")):
             return line, match
     return None
 
 
-def _place_from(before: str) -> str | None:
-    number = NUMBER_LINE.search(before)
-    if number:
-        before = before[number.end():]
-    words = before.replace("|", " ").split()
-    # Interleaved PDF columns: "TỈNH NINH BÌNH Ninh Bình" → drop the leading run of capitals.
-    while len(words) > 1 and is_upper_line(words[0], 1) and not all(is_upper_line(w, 1) for w in words):
-        words.pop(0)
-    words = [w.strip(",;:*_") for w in words if w.strip(",;:*_")]
-    if not words or len(words) > 6 or not words[0][0].isupper():
-        return None
-    if any(ch.isdigit() for ch in "".join(words)) or any(w.lower() in _NOT_PLACE for w in words):
-        return None
-    if _PREAMBLE.match(" ".join(words)):
-        return None
-    return " ".join(words)
-
-
-def date_year(match: re.Match) -> int:
-    """The year of a DATE_LINE match, whichever form the date was written in."""
-    return int(match.group("year") or match.group("nyear") or match.group("oyear"))
-
-
-def _iso_date(match: re.Match) -> str:
-    """ISO date, as precise as the line is: "2025-12-03", "2025-12" (day left blank), "2026" (drafts: "năm 2026").
-
-    A day or month that cannot be (an OCR "ngày99") is dropped rather than the whole date.
-    """
-    year = date_year(match)
-    if match.group("nyear"):
-        day_text, month_text = match.group("nday"), match.group("nmonth")
-    else:
-        day_text, month_text = match.group("day"), (match.group("month") or "").lower()
-    month = int(month_text) if month_text and month_text.isdigit() else _MONTH_WORDS.get(month_text or "")
-    if not month or not 1 <= month <= 12:
-        return f"{year:04d}"
-    day = int(day_text) if day_text else None
-    if day is None or not 1 <= day <= 31:
-        return f"{year:04d}-{month:02d}"
-    return f"{year:04d}-{month:02d}-{day:02d}"
+def _blank_date_place(units: list[Line]) -> str | None:
+    for unit in units:
+        match = PLACE_ONLY.match(strip_motto(unit.text))
+        if match and place_from(match.group("before")):
+            return place_from(match.group("before"))
+    return None
 
 
 def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
@@ -214,7 +167,7 @@ def _title_lines(lines: list[Line], first: int, rest: str) -> tuple[list[str], i
                 break
             index += 1
             continue
-        if parts and (_PREAMBLE.match(text) or _OUTLINE_START.match(text)):
+        if parts and (PREAMBLE.match(text) or _OUTLINE_START.match(text)):
             break
         if parts and is_upper_line(text) and not (all(is_upper_line(p) for p in parts) and not _AUTHORITY.match(text)):
             break  # a capitalised line after a sentence-case title is the enacting authority, not more title
@@ -244,7 +197,7 @@ def _legal_title(header: Header, parts: list[str]) -> None:
     if dated:
         date = DATE_LINE.match(head[dated.end():].strip())
         if date and header.date is None:
-            header.date, header.date_year = _iso_date(date), date_year(date)
+            header.date, header.date_year = iso_date(date), date_year(date)
         head = head[: dated.start()]
     number = NUMBER_LINE.search(head)
     if number:
@@ -254,6 +207,22 @@ def _legal_title(header: Header, parts: list[str]) -> None:
     if issuer and not header.issuers and len(issuer.split()) <= 12:
         header.issuers = [issuer.upper()]
     header.title = subject.strip() or None
+
+
+def _presenter(header: Header, lines: list[Line], title: list[str], after: int) -> int:
+    """A tham luận names who presents it under its title: that body is the issuer (taken off the title, with
+    what the title loop read after it). Gives the index of the first line after the title."""
+    for position, part in enumerate(title[1:], 1):
+        if _PRESENTER.match(part) and len(part.split()) <= 10:
+            header.issuers = header.issuers or [part]
+            del title[position:]
+            found = next((ln.index for ln in lines[:after] if strip_motto(ln.text) == part), after - 1)
+            return found + 1
+    following = _next_nonblank(lines, after)
+    if following is not None and _PRESENTER.match(lines[following].text) and len(lines[following].text.split()) <= 10:
+        header.issuers = header.issuers or [lines[following].text]
+        return following + 1
+    return after
 
 
 def _not_a_title(text: str) -> bool:
@@ -313,15 +282,19 @@ def parse_header(lines: list[Line]) -> Header:
         last_line = max(last_line, _source_index(lines, unit))
     if date:
         unit, match = date
-        header.place = _place_from(match.group("before"))
-        header.date = _iso_date(match)
+        header.place = place_from(match.group("before"))
+        header.date = iso_date(match)
         header.date_year = date_year(match)
         last_line = max(last_line, _source_index(lines, unit))
+    else:
+        header.place = _blank_date_place(units)
     if kind:
         line, name, rest = kind
         header.doc_type = name
         header.type_line = line.index
         title, after = _title_lines(lines, line.index + 1, rest)
+        if name == "Tham luận":
+            after = _presenter(header, lines, title, after)
         _legal_title(header, title)
         last_line = after - 1
         if not header.issuers:
@@ -352,7 +325,7 @@ def _vv_title(lines: list[Line], start: int) -> tuple[str | None, int]:
                 more = strip_motto(lines[after].text)
                 # "V/v trả lời đề nghị của" / "Sở Nội vụ tỉnh Lâm Đồng": a capital may go on the subject
                 if not more or is_motto_line(lines[after].text) or is_upper_line(more) or DATE_LINE.match(more) \
-                        or _PREAMBLE.match(more) or not (more[0].islower() or not parts[-1].endswith((".", ";", ":"))):
+                        or PREAMBLE.match(more) or not (more[0].islower() or not parts[-1].endswith((".", ";", ":"))):
                     break
                 parts.append(more)
                 after += 1
