@@ -282,3 +282,29 @@ def test_real_headers(path, expected):
 @pytest.mark.parametrize("path, expected", REAL_SLOW, ids=[p.name for p, _ in REAL_SLOW])
 def test_real_headers_slow(path, expected):
     _check_real(path, expected)
+
+
+@pytest.mark.parametrize("top", [
+    "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
+    "Số: 25/KH-UBND Quảng Ngãi, ngày 03 tháng 12 năm 2025\n",
+    "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI CỘNG HÒA XÃ HỘI CHỦ\nNGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
+    "Số: 25/KH-UBND Quảng\nNgãi, ngày 03 tháng 12 năm 2025\n",
+])
+def test_header_run_together_or_hard_wrapped_by_a_web_copy(tmp_path, top):
+    s = parse_text(tmp_path, top + "\nKẾ HOẠCH\nPhòng chống thiên tai\n", "doc.txt")
+    assert (s.doc_number, s.place, s.date) == ("25/KH-UBND", "Quảng Ngãi", "2025-12-03")
+    assert s.issuers == ["ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"]
+
+
+def test_stamp_and_filing_code_stay_out_of_the_issuer_and_ocr_dot_out_of_the_place(tmp_path):
+    text = ("SAO Y; CÔNG AN TỈNH LÂM ĐỒNG; 03/02/2026; 15:40:13; +07:00\n\nỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA "
+            "VIỆT NAM\nTỈNH LÂM ĐỒNG Độc lập - Tự do - Hạnh phúc\nXV80\nSố: /KH-UBND Lâm Đồng. ngày tháng năm 2026\n\n"
+            "KẾ HOẠCH\nPhòng chống ma túy\n")
+    s = parse_text(tmp_path, text, "doc.txt")
+    assert (s.issuers, s.place, s.date, s.doc_number) == (["ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"], "Lâm Đồng", "2026", "/KH-UBND")
+
+
+@pytest.mark.parametrize("line", [". , ngày tháng năm", "...., ngày tháng năm", "Số: /KH . , ngày 3 tháng 4 năm 2025", "| . |\n|---|", "*, ngày*"])
+def test_odd_header_lines_never_raise(tmp_path, line):
+    s = parse_text(tmp_path, line + "\n\nKẾ HOẠCH\nX\n", "doc.txt")
+    assert s.doc_type == "Kế hoạch"

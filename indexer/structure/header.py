@@ -78,6 +78,11 @@ _MOTTO_PIECE = re.compile(
 )
 
 
+# A motto cut at the end of a line ("… CỘNG HÒA XÃ HỘI CHỦ") and the words of its rest on the next line.
+_CUT_MOTTO = re.compile(r"C[ỘO]NG\s+H\w{1,3}(?:\s+X\w{1,2})?(?:\s+H\w{1,3})?(?:\s+CH\w{1,2})?(?:\s+NGH\w{1,3})?\s*$")
+_MOTTO_REST = re.compile(r"^(?:(?:H[OÒ]A|X[ÃA]|H[ỘO]I|CH[ỦU]|NGH\w{1,3}|VI[ỆE]T|NAM)(?:\s+|$))+")
+
+
 def strip_motto(text: str) -> str:
     """The line without Quốc hiệu / Tiêu ngữ / party motto (they share lines with the issuer in PDF columns)."""
     return _MOTTO_PIECE.sub(" ", MOTTO.sub(" ", text)).strip(" |\t")
@@ -120,6 +125,18 @@ def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
         if match and place_from(match.group("before")):
             return line, match
     return None
+
+
+def _wrapped_place(units: list[Line], unit: Line, place: str | None) -> str | None:
+    """A place cut by a hard wrap right after the number: "Số: 25/KH-UBND Quảng" / "Ngãi, ngày 03 …"."""
+    if not place or unit.index == 0 or not DATE_LINE.match(strip_motto(unit.text)).group("before").strip() == place:
+        return place
+    above = strip_motto(units[unit.index - 1].text)
+    number = NUMBER_LINE.search(above)
+    tail = above[number.end():].split() if number else []
+    if 0 < len(tail) <= 3 and all(w[:1].isupper() and not is_upper_line(w, 1) for w in tail):
+        return place_from(" ".join(tail + [place])) or place
+    return place
 
 
 def _blank_date_place(units: list[Line]) -> str | None:
@@ -247,13 +264,17 @@ def _issuer_lines(lines: list[Line], before: int, prefix: str = "") -> list[str]
     index = before - 1
     while index >= 0 and len(found) < 4:
         text = strip_motto(lines[index].text)
-        if lines[index].blank or not text or _RULE.match(text) or is_motto_line(lines[index].text) and not is_upper_line(text):
+        if lines[index].blank or not text or _RULE.match(text) or is_motto_line(lines[index].text) and not is_upper_line(text) \
+                or re.fullmatch(r"[^\W\d_]{0,4}\d+[^\W\d_]{0,4}", text):  # a filing code ("XV80") between the lines
             index -= 1
             continue
+        if re.search(r"\d{1,2}:\d{2}|;", text):
+            break  # an e-signature stamp ("SAO Y; CÔNG AN TỈNH …; 03/02/2026; 15:40:13; +07:00")
         if not is_upper_line(text) or len(text) > 80 or NUMBER_LINE.search(text) or _TYPE_LINE.match(text):
             break
-        if found and re.search(r"CH[ỦU]\s+NGH[ĨI]A\s*$", lines[index].text):
-            found[0] = re.sub(r"\s*VI[ỆE]T\s+NAM\s*$", "", found[0])  # the motto's end, cut onto the next line
+        if found and _CUT_MOTTO.search(lines[index].text):  # the motto's end, wrapped onto the next line
+            found[0] = re.sub(r"\s*VI[ỆE]T\s+NAM\s*$", "", _MOTTO_REST.sub("", found[0])).strip()
+            found = [part for part in found if part]
         found.insert(0, text.strip(" */|"))
         index -= 1
     issuer = re.split(r"\s+C[ỘO]NG\s+H[OÒ]", " ".join(found))[0].strip(" -–")
@@ -282,7 +303,7 @@ def parse_header(lines: list[Line]) -> Header:
         last_line = max(last_line, _source_index(lines, unit))
     if date:
         unit, match = date
-        header.place = place_from(match.group("before"))
+        header.place = _wrapped_place(units, unit, place_from(match.group("before")))
         header.date = iso_date(match)
         header.date_year = date_year(match)
         last_line = max(last_line, _source_index(lines, unit))

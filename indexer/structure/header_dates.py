@@ -44,6 +44,9 @@ def place_from(before: str) -> str | None:
     while len(words) > 1 and is_upper_line(words[0], 1) and not all(is_upper_line(w, 1) for w in words):
         words.pop(0)
     words = [w.strip(",;:*_") for w in words if w.strip(",;:*_")]
+    if words and words[-1].endswith(".") and len(words[-1]) > 3:
+        words[-1] = words[-1].rstrip(".")  # "Lâm Đồng. ngày …" (OCR), but "TP." stays
+    words = [w for w in words if w]
     if not words or len(words) > 6 or not words[0][0].isupper():
         return None
     if any(ch.isdigit() for ch in "".join(words)) or any(w.lower() in _NOT_PLACE for w in words):
