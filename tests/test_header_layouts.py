@@ -304,7 +304,16 @@ def test_stamp_and_filing_code_stay_out_of_the_issuer_and_ocr_dot_out_of_the_pla
     assert (s.issuers, s.place, s.date, s.doc_number) == (["ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"], "Lâm Đồng", "2026", "/KH-UBND")
 
 
-@pytest.mark.parametrize("line", [". , ngày tháng năm", "...., ngày tháng năm", "Số: /KH . , ngày 3 tháng 4 năm 2025", "| . |\n|---|", "*, ngày*"])
+@pytest.mark.parametrize("line", [
+    ". , ngày tháng năm", "...., ngày tháng năm", "Số: /KH . , ngày 3 tháng 4 năm 2025", "| . |\n|---|", "*, ngày*",
+])
 def test_odd_header_lines_never_raise(tmp_path, line):
     s = parse_text(tmp_path, line + "\n\nKẾ HOẠCH\nX\n", "doc.txt")
     assert s.doc_type == "Kế hoạch"
+
+
+def test_words_of_the_motto_inside_a_title_stay(tmp_path):
+    text = ("BỘ TÀI CHÍNH\nSố: 12/2025/TT-BTC\nHà Nội, ngày 3 tháng 4 năm 2025\n\nTHÔNG TƯ\n"
+            "Quy chế hoạt động của Hội đồng thẩm định độc lập\n\nCăn cứ Luật;\n")
+    s = parse_text(tmp_path, text, "doc.txt")
+    assert s.title == "Quy chế hoạt động của Hội đồng thẩm định độc lập"

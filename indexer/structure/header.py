@@ -72,9 +72,9 @@ class Header:
 
 # Pieces of the motto that a column cut leaves on a line ("ỦY BAN NHÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA").
 _MOTTO_PIECE = re.compile(
-    r"C[ỘO]NG\s+H(?:ÒA|OÀ|OA)\s+X[ÃA]\s+H[ỘO]I(?:\s+CH[ỦU](?:\s+NGH\w{1,3})?)?(?:\s+VI[ỆE]T(?:\s+NAM)?)?"
-    rf"|Đ[ộo]\w*c\s+l[ậa]p(?:{_DASH}T[ựu]\s+do)?(?:{_DASH}H[ạa]nh\s+ph[úu]c)?|T[ựu]\s+do{_DASH}H[ạa]nh\s+ph[úu]c",
-    re.I,
+    r"C[ỘO]NG\s+H(?:ÒA|OÀ|OA)\s+X[ÃA]\s+H[ỘO]I(?:\s+CH[ỦU](?:\s+N\w{2,4})?)?(?:\s+VI[ỆE]T(?:\s+NAM)?)?"
+    rf"|(?:^|(?<=\s))Đ[ộo]\w?c\s+l[ậa]p(?:{_DASH}T[ựu]\s+do)?(?:{_DASH}H[ạa]nh\s+ph[úu]c)?(?=\s*$|{_DASH})"
+    rf"|T[ựu]\s+do{_DASH}H[ạa]nh\s+ph[úu]c"
 )
 
 
