@@ -317,3 +317,20 @@ def test_words_of_the_motto_inside_a_title_stay(tmp_path):
             "Quy chế hoạt động của Hội đồng thẩm định độc lập\n\nCăn cứ Luật;\n")
     s = parse_text(tmp_path, text, "doc.txt")
     assert s.title == "Quy chế hoạt động của Hội đồng thẩm định độc lập"
+
+
+def test_columns_alternating_line_by_line(tmp_path):
+    text = ("ỦY BAN NHÂN DÂN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH NINH BÌNH\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Số: 12/KH-UBND\nNinh Bình, ngày 3 tháng 12 năm 2025\n\nKẾ HOẠCH\nTổ chức hội nghị\n")
+    s = parse_text(tmp_path, text, "doc.txt")
+    assert (s.issuers, s.doc_number, s.place, s.date) == (["ỦY BAN NHÂN DÂN TỈNH NINH BÌNH"], "12/KH-UBND", "Ninh Bình",
+                                                           "2025-12-03")
+
+
+def test_vv_subject_inside_a_markdown_table_cell(tmp_path):
+    text = ("| **ỦY BAN NHÂN DÂN<br>TỈNH GIA LAI**<br>Số: 315/UBND-VX<br>V/v triển khai kế hoạch<br>chuyển đổi số | "
+            "**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**<br>*Gia Lai, ngày 4 tháng 2 năm 2026* |\n|---|---|\n\n"
+            "Kính gửi: Các sở, ngành\n")
+    s = parse_text(tmp_path, text)
+    assert (s.doc_number, s.place, s.date) == ("315/UBND-VX", "Gia Lai", "2026-02-04")
+    assert s.title == "triển khai kế hoạch chuyển đổi số"

@@ -322,6 +322,9 @@ def parse_header(lines: list[Line]) -> Header:
             header.issuers = _issuer_lines(units, sum(1 for unit in units if unit.end < line.start))
     elif number:
         title, after = _vv_title(lines, _source_index(lines, number[0]) + 1)
+        if title is None and "|" in lines[_source_index(lines, number[0])].raw:  # in a table cell
+            title, after = _vv_title(units, number[0].index + 1)
+            after = _source_index(lines, units[after - 1]) + 1 if title else after
         if title:
             header.title = title
             last_line = max(last_line, after - 1)
