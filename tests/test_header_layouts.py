@@ -334,3 +334,18 @@ def test_vv_subject_inside_a_markdown_table_cell(tmp_path):
     s = parse_text(tmp_path, text)
     assert (s.doc_number, s.place, s.date) == ("315/UBND-VX", "Gia Lai", "2026-02-04")
     assert s.title == "triển khai kế hoạch chuyển đổi số"
+
+
+def test_ocr_number_and_day_unreadable_in_interleaved_columns(tmp_path):
+    text = ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH HẢI DƯƠNG Độc lập - Tự do - Hạnh phúc\n"
+            "Số: ÊŒ /QĐ-UBND Hải Dương, ngày |D tháng 01 năm 2011\nQUYẾT ĐỊNH\nVề việc tặng danh hiệu\n")
+    s = parse_text(tmp_path, text, "doc.txt")
+    assert (s.place, s.date, s.issuers) == ("Hải Dương", "2011-01", ["ỦY BAN NHÂN DÂN TỈNH HẢI DƯƠNG"])
+
+
+def test_place_after_the_vv_of_the_other_column(tmp_path):
+    text = ("BỘ CÔNG AN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\nSố:69đ /BCA-C04\n"
+            "V/v dự kiến mục tiêu, nhiệm vụ, kế hoạch Hà Nội, ngày |6 tháng 12 năm 2025\nđầu tư công trung hạn\n\n"
+            "Kính gửi: Ủy ban nhân dân các tỉnh\n")
+    s = parse_text(tmp_path, text, "doc.txt")
+    assert (s.place, s.date, s.issuers) == ("Hà Nội", "2025-12", ["BỘ CÔNG AN"])

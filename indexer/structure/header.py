@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.structure.doclines import Line, is_upper_line
-from indexer.structure.header_dates import DATE_LINE, PLACE_ONLY, PREAMBLE, date_year, iso_date, place_from
+from indexer.structure.header_dates import DATE_LINE, PLACE_ONLY, PREAMBLE, date_year, iso_date, place_from, place_of
 from indexer.structure.header_units import header_units, is_motto_line
 from indexer.structure.references import NUMBER_LINE, normalize_number
 
@@ -122,7 +122,7 @@ def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
         if "năm" not in text.lower() and "ngày" not in text.lower() or len(text) > 160:
             continue
         match = DATE_LINE.match(text)
-        if match and place_from(match.group("before")):
+        if match and place_of(match):
             return line, match
     return None
 
@@ -270,14 +270,17 @@ def _issuer_lines(lines: list[Line], before: int, prefix: str = "") -> list[str]
             continue
         if re.search(r"\d{1,2}:\d{2}|;", text):
             break  # an e-signature stamp ("SAO Y; CÔNG AN TỈNH …; 03/02/2026; 15:40:13; +07:00")
+        if re.search(r"\d\s*/|/\s*\d|^S\S{0,2}\s*:", text):
+            index -= 1  # a number line OCR or an unconverted encoding left unreadable ("Số:69đ /BCA", "SOÁ: 120 /2002")
+            continue
         if not is_upper_line(text) or len(text) > 80 or NUMBER_LINE.search(text) or _TYPE_LINE.match(text):
             break
         if found and _CUT_MOTTO.search(lines[index].text):  # the motto's end, wrapped onto the next line
             found[0] = re.sub(r"\s*VI[ỆE]T\s+NAM\s*$", "", _MOTTO_REST.sub("", found[0])).strip()
             found = [part for part in found if part]
-        found.insert(0, text.strip(" */|"))
+        found.insert(0, text.strip(" */|„—"))
         index -= 1
-    issuer = re.split(r"\s+C[ỘO]NG\s+H[OÒ]", " ".join(found))[0].strip(" -–")
+    issuer = re.split(r"\s+C\w{1,2}NG\s+H\w{1,3}\s+X\w{1,2}\s+H", " ".join(found))[0].strip(" -–")
     return [issuer] if issuer else []
 
 
@@ -303,12 +306,14 @@ def parse_header(lines: list[Line]) -> Header:
         last_line = max(last_line, _source_index(lines, unit))
     if date:
         unit, match = date
-        header.place = _wrapped_place(units, unit, place_from(match.group("before")))
+        header.place = _wrapped_place(units, unit, place_of(match))
         header.date = iso_date(match)
         header.date_year = date_year(match)
         last_line = max(last_line, _source_index(lines, unit))
     else:
         header.place = _blank_date_place(units)
+    if date and not header.issuers:  # the number is unreadable (OCR): the issuer sits above the date line too
+        header.issuers = _issuer_lines(units, date[0].index)
     if kind:
         line, name, rest = kind
         header.doc_type = name

@@ -14,11 +14,11 @@ _MONTH_WORDS = {
 }
 _MONTH_WORD = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _BLANK = r"[\s.…_,]*"
-_JUNK = r"[^\s\d]{1,3}(?=\s)"  # what OCR makes of a handwritten day or month: "(M", "⁄{Ô"
+_JUNK = r"\S{1,3}?(?=\s|th\wng)"  # what OCR makes of a handwritten day or month: "(M", "⁄{Ô", "Q2"
 # A place whose date is left wholly blank: "Hà Nội, ngày    tháng    năm" (the year is not printed).
 PLACE_ONLY = re.compile(rf"(?P<before>.*?),\s*ngày{_BLANK}tháng{_BLANK}năm{_BLANK}$", re.I)
 DATE_LINE = re.compile(
-    rf"(?P<before>.*?),?\s*(?:ngày{_BLANK}(?:(?P<day>\d{{1,2}})|{_JUNK})?{_BLANK}tháng{_BLANK}"
+    rf"(?P<before>.*?),?\s*(?:ngày{_BLANK}(?:(?P<day>\d{{1,2}})|{_JUNK})?{_BLANK}(?:tháng|th\wng){_BLANK}"
     rf"(?:(?P<month>\d{{1,2}}|{_MONTH_WORD})|{_JUNK})?{_BLANK}năm\s*(?P<year>(?:19|20)\d{{2}})"
     rf"|ngày\s*(?P<nday>\d{{1,2}})\s*[/.\-]\s*(?P<nmonth>\d{{1,2}})\s*[/.\-]\s*(?P<nyear>(?:19|20)\d{{2}})"
     rf"|(?<=,)\s*(?:tháng{_BLANK})?năm\s*(?P<oyear>(?:19|20)\d{{2}}))\s*[.;]?\s*$",
@@ -54,6 +54,29 @@ def place_from(before: str) -> str | None:
     if PREAMBLE.match(" ".join(words)):
         return None
     return " ".join(words)
+
+
+# Lower-case words that belong to a place name after a capitalised one ("Hà nội", "Thành phố Đà Nẵng").
+_PLACE_WORDS = {"phố", "nội", "xã", "trấn", "thị", "tỉnh"}
+
+
+def place_of(match: re.Match) -> str | None:
+    """The place of a DATE_LINE match; when the text before ", ngày" is noisy (an OCR'd number "Số: ÊŒ /QĐ-UBND
+    Hải Dương", the V/v of the other column), the capitalised words right before the comma."""
+    before = match.group("before")
+    place = place_from(before)
+    if place or not match.string[match.end("before"):].lstrip().startswith(","):
+        return place
+    words = before.split()
+    run: list[str] = []
+    while words:
+        word = words.pop()
+        capital = word[:1].isupper() and not is_upper_line(word, 2) and word.isalpha()
+        if capital or (word in _PLACE_WORDS and words and words[-1][:1].isupper()):
+            run.insert(0, word)
+            continue
+        break
+    return place_from(" ".join(run)) if run and len(run) <= 4 else None
 
 
 def date_year(match: re.Match) -> int:
