@@ -80,7 +80,7 @@ class DocumentStructure:
     title: str | None = None  # trích yếu
     issuers: list[str] = field(default_factory=list)
     place: str | None = None
-    date: str | None = None  # ISO "2020-06-26", or "2023-01" when the day is blank
+    date: str | None = None  # ISO "2020-06-26", "2023-01" when the day is blank, "2026" when only the year is printed
     year: int | None = None
     references: list[str] = field(default_factory=list)  # normalised numbers: "120-KH/BDVTU-BCSĐUBND"
     sections: list[Section] = field(default_factory=list)  # outline in document order

@@ -9,12 +9,12 @@ _SYM = rf"[{_UP}][{_UP}a-zđ0-9]*"
 _SYMS = rf"{_SYM}(?:[ \t]*-[ \t]*{_SYM}|-\s*\n\s*{_SYM})*"
 
 # One pattern, three layouts (research/vietnamese-text.md §5.2):
-#   legal normative  59/2023/NĐ-CP    (number / year / symbols)
-#   party            120-KH/BDVTU-BCSĐUBND, 10.KH/BDVTU-BCSDUBND  (number -|. type / issuer)
+#   legal normative  59/2023/NĐ-CP, 144/2002/QĐ/BTC    (number / year / symbols)
+#   party            120-KH/BDVTU-BCSĐUBND, 10.KH/BDVTU-BCSDUBND, 1141-TC/QĐ/CĐKT  (number -|. type / issuer)
 #   state            80/KH-UBND, 887/UBND-NC, "80 /KH-UBND"
 _LAYOUTS = rf"""(?:
-        /[ \t]*(?P<year>(?:19|20)\d{{2}})[ \t]*/[ \t]*(?P<reg>{_SYMS})
-      | (?P<sep>[-.])[ \t]*(?P<ptype>{_SYM})[ \t]*/[ \t]*(?P<pissuer>{_SYMS})
+        /[ \t]*(?P<year>(?:19|20)\d{{2}})[ \t]*/[ \t]*(?P<reg>{_SYMS}(?:/{_SYMS})?)
+      | (?P<sep>[-.])[ \t]*(?P<ptype>{_SYM})[ \t]*/[ \t]*(?P<pissuer>{_SYMS}(?:/{_SYMS})?)
       | /[ \t]*(?P<sym>{_SYMS})
     )(?![\w/])"""
 DOCNUM = re.compile(rf"(?<![\w/.\-])(?P<num>\d{{1,6}})[ \t]*{_LAYOUTS}", re.X)

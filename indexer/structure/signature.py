@@ -62,11 +62,20 @@ def _is_block_line(text: str) -> bool:
     return is_upper_line(text) and len(text) <= 90 and not re.search(r"[\d_:;]", text)
 
 
+def _cell(text: str) -> str:
+    """A line of a Markdown table row reduced to its last cell: "- Lưu: VT. | TM. ỦY BAN NHÂN DÂN" → the
+    signature column, "Trần Chí Cường |" → the name (web copies put Nơi nhận and signature side by side)."""
+    if "|" not in text:
+        return text
+    pieces = [piece.strip(" *_") for piece in text.split("|") if piece.strip(" *_")]
+    return pieces[-1] if pieces else ""
+
+
 def find_signatures(lines: list[Line], start_index: int = 0) -> list[FoundSignature]:
     """Every signer in the document: a name line under upper-case position / authority lines."""
     found: list[FoundSignature] = []
     for line in lines[start_index:]:
-        if not is_person_name(line.text):
+        if not is_person_name(_cell(line.text)):
             continue
         block = _block_above(lines, line)
         if block is not None:
@@ -77,7 +86,7 @@ def find_signatures(lines: list[Line], start_index: int = 0) -> list[FoundSignat
 def _block_above(lines: list[Line], name_line: Line) -> FoundSignature | None:
     index = name_line.index - 1
     skipped = 0
-    while index >= 0 and skipped < 12 and (lines[index].blank or _FILLER.match(lines[index].text)):
+    while index >= 0 and skipped < 12 and (lines[index].blank or _FILLER.match(_cell(lines[index].text))):
         index -= 1
         skipped += 1
     collected: list[Line] = []
@@ -90,20 +99,20 @@ def _block_above(lines: list[Line], name_line: Line) -> FoundSignature | None:
                 break
             index -= 1
             continue
-        if not _is_block_line(line.text):
+        if not _is_block_line(_cell(line.text)):
             break
         blanks = 0
         collected.insert(0, line)
-        match = AUTHORITY.match(line.text)
+        match = AUTHORITY.match(_cell(line.text))
         if match and match.group("auth") in ("TM.", "T/M", "TM"):
             break  # "TM. <body>" heads the block
         index -= 1
     if not collected:
         return None
-    texts = [line.text.strip(" *") for line in collected]
+    texts = [_cell(line.text).strip(" *") for line in collected]
     if not any(_POSITION.search(text) or AUTHORITY.match(text) for text in texts):
         return None
-    block = _read_block(texts, name_line.text)
+    block = _read_block(texts, _cell(name_line.text))
     if not block.organisation:
         block = _authority_nearby(lines, collected[0].index, block)
     return FoundSignature(block, collected[0].start, name_line.end)
@@ -149,7 +158,7 @@ def _authority_nearby(lines: list[Line], top: int, block: SignatureBlock) -> Sig
 def find_recipients(lines: list[Line], start_index: int = 0) -> FoundRecipients | None:
     """The first Nơi nhận list at or after start_index: one entry per line, annotations removed."""
     for line in lines[start_index:]:
-        match = RECIPIENTS_LINE.match(line.text)
+        match = RECIPIENTS_LINE.match(line.text.lstrip("| "))
         if match:
             return _read_recipients(lines, line, match.group("rest"))
     return None
