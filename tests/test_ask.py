@@ -18,6 +18,8 @@ QUARTERLY_SNV = [
     "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?",
     "ke hoach nao yeu cau bao cao hang quy ve so noi vu",
     "which plans require quarterly reporting to Sở Nội vụ",
+    "Kế hoạch nào yêu cầu báo cáo hằng quý về SNV?",
+    "ke hoach nao yeu cau bao cao hang quy ve SNV",
 ]
 
 

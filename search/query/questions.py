@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
-from indexer.duties.agencies import find_agencies
+from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
@@ -273,11 +275,37 @@ def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, st
                 display = surface if surface != p.loose[span[0]:span[1]] else name
                 found.append((span[0], span[1], display))
                 taken.append(span)
+    abbreviations = _agency_abbreviations()
+    for match in re.finditer(r"[a-z0-9]+", p.loose):
+        display = abbreviations.get(match.group())
+        span = (match.start(), match.end())
+        named = agency_at(p.text, span[0], allow_list=False) if display else None
+        if named is not None and named[1] > span[1]:
+            continue  # "UBND xã Lương Minh": the longer name is read below
+        if display and p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
+            found.append((span[0], span[1], display))  # "SNV" → "Sở Nội vụ"
+            taken.append(span)
     for start, end in find_agencies(p.text, allow_list=False):
         if p.free(start, end) and not any(start < e and s < end for s, e in taken):
             found.append((start, end, p.text[start:end]))
             taken.append((start, end))
     return sorted(found)
+
+
+@lru_cache(maxsize=1)
+def _agency_abbreviations() -> dict[str, str]:
+    """Loose key of a one-word agency abbreviation in abbreviations.tsv ("snv") → the agency it names ("Sở Nội vụ")."""
+    found: dict[str, str] = {}
+    for line in (Path(__file__).resolve().parents[1] / "data" / "abbreviations.tsv").read_text("utf-8").splitlines():
+        cols = line.split("\t")
+        if line.startswith("#") or len(cols) < 3 or cols[2].strip() not in ("state", "mass"):
+            continue
+        if looks_like_agency(cols[1].strip()):
+            for variant in cols[0].split("|"):
+                key = key_loose(variant.strip())
+                if re.fullmatch(r"[a-z0-9]{2,}", key):
+                    found.setdefault(key, cols[1].strip())
+    return found
 
 
 def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], language: str) -> list[Concept]:
