@@ -20,6 +20,7 @@ from search.ocr_note import ocr_note
 
 ALLOWED_UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt")
 FREQUENCY_LABELS = {
+    "weekly": "hằng tuần",
     "monthly": "hàng tháng",
     "quarterly": "hàng quý",
     "semiannual": "6 tháng",

@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
+from search.answer.aboutness import split_by_subject
+from search.answer.constraints import applied_constraints, year_ok
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
 from search.ocr_note import with_ocr_confidence
@@ -15,8 +17,8 @@ from search.query.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
 MAX_NEAR = 10  # near matches are a hint, not a second result list
-_RECURRING = {PERIODIC, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
-_FREQUENCY_WORDS = {MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
+_RECURRING = {PERIODIC, WEEKLY, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
+_FREQUENCY_WORDS = {WEEKLY: "hằng tuần", MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
                     ANNUAL: "hàng năm", PERIODIC: "định kỳ"}
 
 
@@ -36,12 +38,20 @@ def ask(searcher, question: str, llm=None) -> Answer:
         answer = _answer_list(corpus, parsed)
     else:
         answer = _answer_fact(corpus, searcher, parsed)
-    answer = with_ocr_confidence(searcher.reader, _verified(corpus, answer))
+    answer = _with_constraints(with_ocr_confidence(searcher.reader, _verified(corpus, answer)), parsed)
     if llm is not None and answer.plans:
         from search.answer.llm import rewrite_answer
 
         answer = rewrite_answer(llm, answer)
     return answer
+
+
+def _with_constraints(answer: Answer, q: Question) -> Answer:
+    said = applied_constraints(q, fact=q.kind != "list")
+    if not said:
+        return answer
+    text = f"{answer.answer}\nĐiều kiện đã áp dụng: {'; '.join(said)}."
+    return replace(answer, answer=text, constraints=said)
 
 
 # ---- list questions -------------------------------------------------------------------------------------------
@@ -59,11 +69,16 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
             full.append((doc, verdict))
         elif verdict.status == "near":
             near.append((doc, verdict))
+    full, mentions = split_by_subject(corpus, full, q, _full_share(q))
     near.sort(key=lambda item: -item[1].score)
-    near = near[:MAX_NEAR]
+    near = (mentions + near)[:max(MAX_NEAR, len(mentions))]
     plans = [_plan(doc, v.citations) for doc, v in full]
     near_plans = [_plan(doc, v.citations) for doc, v in near]
-    return Answer(q.text, _list_sentence(q, full, near), plans, near_plans)
+    sentence = _list_sentence(q, full, near)
+    if full and mentions:
+        sentence += (f" … và {len(mentions)} văn bản khác chỉ nhắc đến chủ đề trong nội dung, không phải chủ đề chính"
+                     " (xem mục Gần đúng).")
+    return Answer(q.text, sentence, plans, near_plans)
 
 
 def _ordered(docs) -> list[DocumentInfo]:
@@ -78,10 +93,8 @@ def _negate(iso: str) -> str:
 def _document_ok(doc: DocumentInfo, q: Question) -> bool:
     if q.doc_type and doc.doc_type and key_loose(doc.doc_type) != key_loose(q.doc_type):
         return False
-    if q.year is not None:
-        years = {doc.year} | ({int(doc.date[:4])} if doc.date else set())
-        if q.year not in years:
-            return False
+    if q.year is not None and not year_ok(doc, q.year):
+        return False
     if q.issuer and not agency_matches(q.issuer, doc.issuer):
         return False
     return True

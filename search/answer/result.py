@@ -38,6 +38,7 @@ class Answer:
     answer: str
     plans: list[PlanAnswer] = field(default_factory=list)
     near_matches: list[PlanAnswer] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)  # what the answer applied, in words (also in `answer`)
 
 
 def plan_label(doc: DocumentInfo) -> str:

@@ -12,7 +12,7 @@ from indexer.model import Duty
 from indexer.settings import Settings
 from search.ocr_note import ocr_note
 
-_FREQUENCY_NAMES = {"monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
+_FREQUENCY_NAMES = {"weekly": "hằng tuần", "monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
                     "periodic": "định kỳ", "once": "một lần"}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
-from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query.parse import guess_language, load_glossary
@@ -29,13 +29,14 @@ _AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
                          "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
 
 _LIST_PATTERNS = [
-    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\b(?:.*\bnao\b)?"),
-    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\s+nao\b"),
+    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\b(?:.*\bnao\b)?"),
+    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
 ]
 _ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?:plans?|documents?)\b", re.I)
 _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
-              "huong dan": "Hướng dẫn"}
+              "huong dan": "Hướng dẫn", "to trinh": "Tờ trình", "bao cao": "Báo cáo", "thong bao": "Thông báo",
+              "nghi quyet": "Nghị quyết"}
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -43,7 +44,7 @@ _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+nam\b"), ANNUAL),
     (re.compile(r"\b(?:dinh ky\s+)?(?:0?6|sau)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b|\bnua nam\b"), SEMIANNUAL),
     (re.compile(r"\b(?:dinh ky\s+)?(?:0?3|ba)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b"), QUARTERLY),
-    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+tuan\b"), PERIODIC),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+tuan\b|\bweekly\b"), WEEKLY),
     (re.compile(r"\bdinh ky\b"), PERIODIC),
 ]
 # Most specific first; which action a duty question is about.

@@ -1,0 +1,61 @@
+"""Score `ask` on list questions: precision and recall of the returned document set against a complete expected set.
+
+Usage: PYTHONPATH=. python eval/ask_eval.py QUESTIONS.jsonl [MORE.jsonl …] --index DIR [--out rows.jsonl]
+Each line: {"id", "kind": "list", "q", "docs": [file stems]}; other kinds are skipped. Prints one row per question
+(precision, recall, missing, extra) and the mean precision / recall per file; nothing is written to the index
+(open a copy if the command could write).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def score(searcher, rows: list[dict]) -> list[dict]:
+    """One result per list question: {"id", "precision", "recall", "missing", "extra"} (sets of file stems)."""
+    from search.answer.compose import ask
+
+    results = []
+    for row in rows:
+        if row.get("kind") != "list":
+            continue
+        got = {Path(p.source).stem for p in ask(searcher, row["q"]).plans}
+        want = set(row["docs"])
+        hit = len(got & want)
+        results.append({"id": row["id"], "q": row["q"], "precision": hit / len(got) if got else 0.0,
+                        "recall": hit / len(want) if want else 1.0, "missing": sorted(want - got),
+                        "extra": sorted(got - want)})
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--index", required=True)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    from search.retrieve.searcher import Searcher
+
+    searcher = Searcher.open(args.index)
+    everything = []
+    for name in args.files:
+        rows = [json.loads(line) for line in open(name, encoding="utf-8") if line.strip()]
+        results = score(searcher, rows)
+        everything += results
+        for r in results:
+            print(f"{r['id']}  P={r['precision']:.2f} R={r['recall']:.2f}  thiếu={len(r['missing'])} "
+                  f"thừa={len(r['extra'])}  {r['q'][:70]}")
+        if results:
+            p = sum(r["precision"] for r in results) / len(results)
+            rc = sum(r["recall"] for r in results) / len(results)
+            exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in results)
+            print(f"== {name}: {len(results)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            for r in everything:
+                handle.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
