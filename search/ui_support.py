@@ -148,6 +148,22 @@ def plan_title(doc_number: str | None, title: str | None, source: str = "") -> s
     return f"{number} — {name}" if name else number
 
 
+def plan_name(doc_number: str | None, title: str | None, date: str | None, doc_type: str | None = None,
+              source: str = "", limit: int = 120) -> str:
+    """A plan named for an official: số ký hiệu + trích yếu + date, e.g. "80/KH-UBND “Thực hiện …” (26/6/2020)".
+    A blank number ("/KH-MTTQ-BTT") is never the only label: "Kế hoạch “…” (số chưa điền /KH-MTTQ-BTT, 11/2025)";
+    without number and title, the file name. `limit` cuts the trích yếu (characters, at a word)."""
+    subject = shorten(title, limit) if title and title.strip() else ""
+    when = "/".join(str(int(p)) for p in reversed(date.split("-"))) if date else ""
+    if doc_number and any(c.isdigit() for c in doc_number.split("/")[0]):  # not a blank "/KH-MTTQ-BTT"
+        name = doc_number.strip() + (f" “{subject}”" if subject else "")
+        return f"{name} ({when})" if when else name
+    kind = (doc_type or "văn bản").strip()
+    name = f"{kind[:1].upper()}{kind[1:].lower()} “{subject}”" if subject else (source or kind)
+    details = [d for d in (f"số chưa điền {doc_number.strip()}" if doc_number and doc_number.strip() else "", when) if d]
+    return f"{name} ({', '.join(details)})" if details else name
+
+
 def plan_meta(issuer: str | None, place: str | None, date: str | None) -> str:
     """"Cơ quan ban hành · Quảng Ngãi, 26/06/2020" with the unknown parts left out."""
     where_when = ", ".join(p for p in (place or "", format_date(date)) if p)
@@ -344,7 +360,8 @@ def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list
         number = (doc.doc_number if doc else None) or ""
         title = " ".join(((doc.title or doc.source) if doc else duty.doc_id).split())
         rows.append({
-            "Kế hoạch": number or shorten(title, 50),
+            "Kế hoạch": plan_name(number, doc.title if doc else None, doc.date if doc else None,
+                                  doc.doc_type if doc else None, source or duty.doc_id, limit=80),
             "Mục": duty.section,
             "Việc": " ".join(x for x in (duty.action, duty.object or "") if x),
             "Gửi đến": duty.recipient or "",

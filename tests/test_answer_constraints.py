@@ -61,3 +61,14 @@ def test_ask_json_and_text_carry_the_constraints(lexical_index_dir):
     assert [p.doc_number for p in answer.plans] == ["80/KH-UBND"]
     assert any("năm 2020" in s for s in answer.constraints)
     assert "Điều kiện đã áp dụng:" in answer.answer and "nơi nhận báo cáo: Sở Nội vụ" in answer.answer
+
+
+def test_a_plan_is_named_by_number_title_and_date_never_by_a_blank_number_alone():
+    from search.ui_support import plan_name
+
+    assert plan_name("80/KH-UBND", "Thực hiện Quy chế dân chủ", "2020-06-26", "Kế hoạch") == \
+        "80/KH-UBND “Thực hiện Quy chế dân chủ” (26/6/2020)"
+    blank = plan_name("/KH-MTTQ-BTT", "Kiểm tra, giám sát công tác bầu cử", "2025-11", "Kế hoạch")
+    assert blank == "Kế hoạch “Kiểm tra, giám sát công tác bầu cử” (số chưa điền /KH-MTTQ-BTT, 11/2025)"
+    assert plan_name("/KH-UBND", None, None, "Kế hoạch", "plans/a.docx") == "plans/a.docx (số chưa điền /KH-UBND)"
+    assert len(plan_name("1/KH", "từ " * 200, None, limit=50)) < 70

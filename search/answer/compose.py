@@ -268,7 +268,8 @@ def _label_with_sections(doc: DocumentInfo, citations: list[Citation]) -> str:
 
 
 def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:
-    return PlanAnswer(doc.doc_id, doc.source, doc.doc_number, doc.title, doc.issuer, doc.date, list(citations))
+    return PlanAnswer(doc.doc_id, doc.source, doc.doc_number, doc.title, doc.issuer, doc.date, list(citations),
+                      doc.doc_type)
 
 
 # ---- fact questions -------------------------------------------------------------------------------------------
