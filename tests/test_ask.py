@@ -153,7 +153,7 @@ def test_searcher_api_and_cli_json(searcher, lexical_index_dir, capsys):
     assert set(payload) >= {"question", "answer", "plans"}
     [plan] = payload["plans"]
     assert set(plan) == {"doc_id", "source", "doc_number", "title", "issuer", "date", "citations", "doc_type", "name"}
-    assert plan["name"].startswith("80/KH-UBND “") and plan["name"].endswith("(26/6/2020)")
+    assert plan["doc_type"] == "Kế hoạch" and plan["name"].startswith("80/KH-UBND “") and plan["name"].endswith("(26/6/2020)")
     assert set(plan["citations"][0]) == {"section", "page", "quote", "ocr_confidence"}
     assert main(["ask", QUARTERLY_SNV[0], "--index", str(lexical_index_dir)]) == 0
     out = capsys.readouterr().out

@@ -345,10 +345,8 @@ def _verified(corpus: Corpus, answer: Answer) -> Answer:
     """Drop any citation whose quote is not an exact substring of its document (a guard; none should be)."""
     def keep(plan: PlanAnswer) -> PlanAnswer:
         text = corpus.normalized(plan.doc_id).text
-        return PlanAnswer(plan.doc_id, plan.source, plan.doc_number, plan.title, plan.issuer, plan.date,
-                          [c for c in plan.citations if c.quote and c.quote in text])
-    return Answer(answer.question, answer.answer, [keep(p) for p in answer.plans],
-                  [keep(p) for p in answer.near_matches])
+        return replace(plan, citations=[c for c in plan.citations if c.quote and c.quote in text])
+    return replace(answer, plans=[keep(p) for p in answer.plans], near_matches=[keep(p) for p in answer.near_matches])
 
 
 __all__ = ["Answer", "PlanAnswer", "Citation", "ask", "plan_label", "plan_label_for", "show_date"]
