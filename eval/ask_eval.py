@@ -1,4 +1,5 @@
-"""Score `ask` on list questions: precision and recall of the returned document set against a complete expected set.
+"""Score `ask`: list questions by precision and recall of the returned document set against a complete expected set;
+fact questions by whether the first plan is an expected document and its quote holds the expected evidence.
 
 Usage: PYTHONPATH=. python eval/ask_eval.py QUESTIONS.jsonl [MORE.jsonl …] --index DIR [--out rows.jsonl]
 Each line: {"id", "kind": "list", "q", "docs": [file stems]}; other kinds are skipped. Prints one row per question
@@ -29,6 +30,27 @@ def score(searcher, rows: list[dict]) -> list[dict]:
     return results
 
 
+def score_facts(searcher, rows: list[dict]) -> list[dict]:
+    """One result per fact question: does the answer cite an expected document ("doc"), and does its quote hold the
+    expected evidence text of that document ("value"; spaces and case ignored)."""
+    from search.answer.compose import ask
+
+    results = []
+    for row in rows:
+        if row.get("kind") != "fact":
+            continue
+        answer = ask(searcher, row["q"])
+        doc_ok = value_ok = False
+        for plan in answer.plans[:1]:
+            stem = Path(plan.source).stem
+            doc_ok = stem in row["docs"]
+            wanted = " ".join(str((row.get("evidence") or {}).get(stem, "")).lower().split())
+            quotes = " ".join(" ".join(c.quote.lower().split()) for c in plan.citations)
+            value_ok = bool(doc_ok and wanted and wanted in quotes)
+        results.append({"id": row["id"], "q": row["q"], "doc": doc_ok, "value": value_ok})
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+")
@@ -51,6 +73,11 @@ def main() -> None:
             rc = sum(r["recall"] for r in results) / len(results)
             exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in results)
             print(f"== {name}: {len(results)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
+        facts = score_facts(searcher, rows)
+        everything += facts
+        if facts:
+            print(f"== {name}: {len(facts)} câu hỏi sự kiện, đúng văn bản {sum(r['doc'] for r in facts) / len(facts):.3f}, "
+                  f"trích dẫn chứa giá trị {sum(r['value'] for r in facts) / len(facts):.3f}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             for r in everything:

@@ -10,12 +10,14 @@ from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
 from search.answer.aboutness import split_by_subject
 from search.answer.constraints import applied_constraints, year_ok
+from search.answer.facts import other_round, pick_sentence
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
 from search.ocr_note import with_ocr_confidence
 from search.query.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
+VALUE_HITS = 8  # passages searched for the sentence holding the asked value
 MAX_NEAR = 10  # near matches are a hint, not a second result list
 _RECURRING = {PERIODIC, WEEKLY, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
 _FREQUENCY_WORDS = {WEEKLY: "hằng tuần", MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
@@ -280,8 +282,12 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
         answer = _answer_signer(corpus, searcher, q)
         if answer is not None:
             return answer
-    if q.has_duty_constraints:
+    if q.frequency or q.recipient or q.deadline or q.asks_deadline and not q.wants:
         answer = _answer_from_duties(corpus, q)
+        if answer is not None:
+            return answer
+    if q.wants:
+        answer = _answer_value(corpus, searcher, q)
         if answer is not None:
             return answer
     for hit in searcher.search(q.text, k=10):
@@ -296,6 +302,37 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
         where = f", mục {hit.section}" if hit.section else ""
         return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{quote}”", [_plan(doc, [citation])])
     return Answer(q.text, "Không tìm thấy đoạn văn nào trả lời câu hỏi.", [])
+
+
+def _answer_value(corpus: Corpus, searcher, q: Question) -> Answer | None:
+    """The sentence that holds the asked kind of value, among the passages of the best hits (facts.py)."""
+    best = None
+    for rank, hit in enumerate(searcher.search(q.text, k=VALUE_HITS)):
+        doc = corpus.documents.get(hit.doc_id)
+        if doc is None or not _document_ok(doc, doc_ok_question(q)) or other_round(q, doc.title):
+            continue
+        sections = searcher.reader.sections(doc.doc_id)
+        at = corpus.normalized(doc.doc_id).text.find(hit.text[:80])
+        span, score = pick_sentence(hit.text, q, f"{hit.heading}\n{_trail(sections, at)}")
+        quote = hit.text[span[0]:span[1]]
+        offset = corpus.normalized(doc.doc_id).text.find(quote)
+        # The headings above the sentence name its round ("2. Hội nghị hiệp thương lần thứ hai" above "- Thời gian: …").
+        trail = _trail(sections, offset)
+        key = (not other_round(q, trail),) + score[:5] + (-rank, score[5])
+        if best is None or key > best[0]:
+            best = (key, hit, doc, span, offset)
+    if best is None:
+        return None
+    _, hit, doc, (start, end), offset = best
+    quote = hit.text[start:end]
+    page = corpus.page_at(doc.doc_id, offset) if offset >= 0 else hit.page
+    where = f", mục {hit.section}" if hit.section else ""
+    shown = " ".join(quote.split())
+    return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{shown}”", [_plan(doc, [Citation(hit.section, page, quote)])])
+
+
+def _trail(sections, offset: int) -> str:
+    return " ".join(s.heading for s in sections if s.start <= offset < s.end) if offset >= 0 else ""
 
 
 def doc_ok_question(q: Question) -> Question:

@@ -114,6 +114,8 @@ class Question:
     deadline: str | None  # ISO date, or "--MM-DD" for a yearly one
     concepts: tuple[Concept, ...]
     asks_signer: bool = False  # "ai ký", "người ký", "who signed"
+    wants: str | None = None  # the kind of value a fact question asks for: "date" | "number" | "agency" | "list"
+    role: str | None = None  # loose word before the asked agency ("giao" in "giao cơ quan nào")
 
     @property
     def has_duty_constraints(self) -> bool:
@@ -246,6 +248,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
     asks_signer = bool(re.search(r"\b(?:ai|nguoi nao)\b.*\bky\b|\bnguoi ky\b|\bky ban hanh\b", p.loose)) or (
         language == "en" and bool(re.search(r"\bwho\s+signed\b|\bsign(?:er|atory|ed)\b", text, re.I)))
 
+    wants, role = wanted_value(key_loose(text) if language == "vi" else text.lower())
     has_duty = bool(frequency or recipient or asks_deadline or deadline)
     concepts = list(agency_concepts)
     if not has_duty:
@@ -259,6 +262,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
         recipient=recipient, actor=actor, issuer=issuer, year=year, doc_numbers=tuple(doc_numbers),
         asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
+        wants=wants, role=role,
     )
 
 
@@ -291,6 +295,25 @@ def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, st
             found.append((start, end, p.text[start:end]))
             taken.append((start, end))
     return sorted(found)
+
+
+_WANTS = [
+    ("date", re.compile(r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|cham nhat (?:la )?(?:ngay|khi) nao|"
+                        r"when|what date|which day)\b")),
+    ("number", re.compile(r"\b(?:bao nhieu|may|ty le nao|muc nao|how many|how much|what percentage)\b")),
+    ("list", re.compile(r"\b(?:gom nhung|bao gom nhung|gom cac|nhung noi dung nao|nhung nhiem vu nao|what are the)\b")),
+    ("agency", re.compile(r"\b(?P<role>\w+)?\s*(?:co quan|don vi|to chuc) nao\b|\bai\b(?! ky)|\bwho\b|which (?:agency|body)")),
+]
+
+
+def wanted_value(loose: str) -> tuple[str | None, str | None]:
+    """(kind of value a fact question asks for, the word before an asked agency) from its loose key."""
+    for kind, pattern in _WANTS:
+        match = pattern.search(loose)
+        if match:
+            role = match.groupdict().get("role") if kind == "agency" else None
+            return kind, role
+    return None, None
 
 
 @lru_cache(maxsize=1)
