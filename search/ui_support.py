@@ -15,10 +15,13 @@ from pathlib import Path
 
 from indexer.embed.bundled import describe as describe_model
 from indexer.errors import TracuuError
+from indexer.read.office import OFFICE_EXTENSIONS
 from indexer.text.vntext import key_loose, tokenize
 from search.ocr_note import ocr_note
 
-ALLOWED_UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt")
+# Every format `tracuu index` reads (indexer/read/readers.py): PDF, Word, OpenDocument, RTF, Excel, PowerPoint, text, HTML.
+ALLOWED_UPLOAD_SUFFIXES = tuple(sorted({".pdf", ".docx", ".txt", ".md", ".html", ".htm"} | set(OFFICE_EXTENSIONS)))
+UPLOAD_FORMATS_LABEL = ", ".join(s.lstrip(".").upper() for s in ALLOWED_UPLOAD_SUFFIXES)  # "DOC, DOCX, … PDF, …"
 FREQUENCY_LABELS = {
     "weekly": "hằng tuần",
     "monthly": "hàng tháng",

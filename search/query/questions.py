@@ -125,7 +125,8 @@ class Question:
 def agency_key(name: str) -> str:
     """Loose key of an agency name with abbreviations spelled out: "UBND tỉnh" and "Ủy ban Nhân dân tỉnh" agree."""
     words = re.findall(r"[a-z0-9]+", key_loose(name))
-    return " ".join(_AGENCY_ABBREVIATIONS.get(w, w) for w in words)
+    spelled = _agency_abbreviations()  # "snv" → "Sở Nội vụ" (abbreviations.tsv)
+    return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
 
 
 def agency_matches(asked: str, stated: str | None) -> bool:
