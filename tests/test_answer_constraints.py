@@ -72,3 +72,14 @@ def test_a_plan_is_named_by_number_title_and_date_never_by_a_blank_number_alone(
     assert blank == "Kế hoạch “Kiểm tra, giám sát công tác bầu cử” (số chưa điền /KH-MTTQ-BTT, 11/2025)"
     assert plan_name("/KH-UBND", None, None, "Kế hoạch", "plans/a.docx") == "plans/a.docx (số chưa điền /KH-UBND)"
     assert len(plan_name("1/KH", "từ " * 200, None, limit=50)) < 70
+
+
+def test_document_type_of_a_document_whose_header_was_not_read():
+    from search.answer.constraints import type_ok
+
+    unread = DocumentInfo("d", "x.pdf", None, None, None, None, None, None, None, [], [], [], 1)
+    assert type_ok(unread, "Kế hoạch", "BỘ CÔNG AN\nSó: 996 /KH-TCTLNTW-C04 Hà Nội\nKÉ HOẠCH\nPhối hợp kiểm soát")
+    assert type_ok(unread, "Quyết định", "ỦY BAN NHÂN DÂN\nQUYẾT ĐỊNH\nVề việc thành lập")
+    assert not type_ok(unread, "Kế hoạch", "PHỤ LỤC II\nKết quả Chỉ số cải cách hành chính năm 2025")
+    assert not type_ok(_doc("Tăng cường", "2026-03", doc_type="Báo cáo"), "Kế hoạch")
+    assert type_ok(unread, None)

@@ -13,13 +13,17 @@ from search.answer.evidence import text_coverage
 from search.query.questions import Question
 
 HEAD_CHARS = 600  # the header area of a document whose trích yếu was not parsed
+PURPOSE_CHARS = 700  # the opening after the trích yếu: "Thực hiện …", "I. MỤC ĐÍCH, YÊU CẦU …"
 
 
 def subject_text(corpus, doc: DocumentInfo) -> str:
-    """What a document says it is about: its trích yếu, else the first HEAD_CHARS characters of its text."""
+    """What a document says it is about: its trích yếu and the opening that follows it (the purpose), else the first
+    HEAD_CHARS characters of its text."""
+    text = corpus.normalized(doc.doc_id).text if corpus is not None else ""
     if doc.title:
-        return doc.title
-    return corpus.normalized(doc.doc_id).text[:HEAD_CHARS]
+        at = text.find(doc.title)
+        return doc.title + ("\n" + text[at + len(doc.title):at + len(doc.title) + PURPOSE_CHARS] if at >= 0 else "")
+    return text[:HEAD_CHARS]
 
 
 def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:

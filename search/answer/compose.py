@@ -8,8 +8,8 @@ from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIA
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
-from search.answer.aboutness import split_by_subject
-from search.answer.constraints import applied_constraints, year_ok
+from search.answer.aboutness import HEAD_CHARS, split_by_subject
+from search.answer.constraints import applied_constraints, type_ok, year_ok
 from search.answer.facts import other_round, pick_sentence
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
@@ -64,7 +64,10 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
     near: list[tuple[DocumentInfo, _Verdict]] = []
     candidates = corpus.candidate_documents(q.concepts, NEAR_COVERAGE) if q.concepts else None
     for doc in _ordered(corpus.documents.values()):
-        if not _document_ok(doc, q) or candidates is not None and doc.doc_id not in candidates:
+        if candidates is not None and doc.doc_id not in candidates:
+            continue
+        head = corpus.normalized(doc.doc_id).text[:HEAD_CHARS] if q.doc_type and not doc.doc_type else ""
+        if not _document_ok(doc, q, head):
             continue
         verdict = _judge_plan(corpus, doc, q)
         if verdict.status == "full":
@@ -92,8 +95,10 @@ def _negate(iso: str) -> str:
     return "".join(chr(ord("9") - int(c) + ord("0")) if c.isdigit() else c for c in iso)
 
 
-def _document_ok(doc: DocumentInfo, q: Question) -> bool:
-    if q.doc_type and doc.doc_type and key_loose(doc.doc_type) != key_loose(q.doc_type):
+def _document_ok(doc: DocumentInfo, q: Question, head: str = "") -> bool:
+    """Document-level constraints: type (`head`: the first lines of its text, used when the header was not read),
+    year (issued or named in the trích yếu), issuer."""
+    if q.doc_type and not type_ok(doc, q.doc_type, head):
         return False
     if q.year is not None and not year_ok(doc, q.year):
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from indexer.model import DocumentInfo
+from indexer.text.vntext import key_loose
 from search.query.questions import Question
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|–|—|đến|tới)\s*((?:19|20)\d{2})(?!\d)")
@@ -34,6 +35,24 @@ def year_ok(doc: DocumentInfo, year: int) -> bool:
     """True when the document was issued in `year` or its trích yếu names that year (or a period holding it)."""
     issued = {doc.year} | ({int(doc.date[:4])} if doc.date else set())
     return year in issued or year in title_years(doc.title)
+
+
+_TYPE_CODES = {"ke hoach": "KH", "quyet dinh": "QĐ", "to trinh": "TTr", "bao cao": "BC", "thong bao": "TB",
+               "nghi quyet": "NQ", "huong dan": "HD", "chi thi": "CT"}
+
+
+def type_ok(doc: DocumentInfo, doc_type: str | None, head: str = "") -> bool:
+    """True when the document is of the asked type. Its parsed type decides; when the header was not read, the type
+    word on a line of its own near the top ("KẾ HOẠCH") or the type code in its number ("/KH-") decides; without
+    either the document is not of the asked type (an unread appendix or spreadsheet is not "a plan")."""
+    if not doc_type:
+        return True
+    wanted = key_loose(doc_type)
+    if doc.doc_type:
+        return key_loose(doc.doc_type) == wanted
+    lines = {" ".join(key_loose(line).split()) for line in head.splitlines()}
+    code = _TYPE_CODES.get(wanted)
+    return wanted in lines or bool(code and re.search(rf"[/-]{re.escape(code)}[-/]", f"{doc.doc_number or ''} {head}"))
 
 
 def applied_constraints(q: Question, fact: bool = False) -> list[str]:
