@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from pathlib import Path
+
+
+def _stem(source: str) -> str:
+    """File stem in NFC: file names on disk may be stored decomposed (NFD)."""
+    return unicodedata.normalize("NFC", Path(source).stem)
 
 
 def score(searcher, rows: list[dict]) -> list[dict]:
@@ -21,8 +27,8 @@ def score(searcher, rows: list[dict]) -> list[dict]:
     for row in rows:
         if row.get("kind") != "list":
             continue
-        got = {Path(p.source).stem for p in ask(searcher, row["q"]).plans}
-        want = set(row["docs"])
+        got = {_stem(p.source) for p in ask(searcher, row["q"]).plans}
+        want = {unicodedata.normalize("NFC", d) for d in row["docs"]}
         hit = len(got & want)
         results.append({"id": row["id"], "q": row["q"], "precision": hit / len(got) if got else 0.0,
                         "recall": hit / len(want) if want else 1.0, "missing": sorted(want - got),
@@ -42,9 +48,10 @@ def score_facts(searcher, rows: list[dict]) -> list[dict]:
         answer = ask(searcher, row["q"])
         doc_ok = value_ok = False
         for plan in answer.plans[:1]:
-            stem = Path(plan.source).stem
-            doc_ok = stem in row["docs"]
-            wanted = " ".join(str((row.get("evidence") or {}).get(stem, "")).lower().split())
+            stem = _stem(plan.source)
+            docs = {unicodedata.normalize("NFC", d): d for d in row["docs"]}
+            doc_ok = stem in docs
+            wanted = " ".join(str((row.get("evidence") or {}).get(docs.get(stem, ""), "")).lower().split())
             quotes = " ".join(" ".join(c.quote.lower().split()) for c in plan.citations)
             value_ok = bool(doc_ok and wanted and wanted in quotes)
         results.append({"id": row["id"], "q": row["q"], "doc": doc_ok, "value": value_ok})
