@@ -81,5 +81,6 @@ def test_document_type_of_a_document_whose_header_was_not_read():
     assert type_ok(unread, "Kế hoạch", "BỘ CÔNG AN\nSó: 996 /KH-TCTLNTW-C04 Hà Nội\nKÉ HOẠCH\nPhối hợp kiểm soát")
     assert type_ok(unread, "Quyết định", "ỦY BAN NHÂN DÂN\nQUYẾT ĐỊNH\nVề việc thành lập")
     assert not type_ok(unread, "Kế hoạch", "PHỤ LỤC II\nKết quả Chỉ số cải cách hành chính năm 2025")
+    assert not type_ok(unread, "Quyết định", "Só: 996 /KH-TCTLNTW-C04\nThực hiện Quyết định số 7404/QĐ-BCA-C04 ngày")
     assert not type_ok(_doc("Tăng cường", "2026-03", doc_type="Báo cáo"), "Kế hoạch")
     assert type_ok(unread, None)

@@ -52,7 +52,9 @@ def type_ok(doc: DocumentInfo, doc_type: str | None, head: str = "") -> bool:
         return key_loose(doc.doc_type) == wanted
     lines = {" ".join(key_loose(line).split()) for line in head.splitlines()}
     code = _TYPE_CODES.get(wanted)
-    return wanted in lines or bool(code and re.search(rf"[/-]{re.escape(code)}[-/]", f"{doc.doc_number or ''} {head}"))
+    # The code counts on the document's own number line ("Số: 996/KH-…"), not in a cited act ("Quyết định số …/QĐ-…").
+    own = [doc.doc_number or ""] + [line for line in head.splitlines() if re.match(r"\s*S[ốóoô]\b", line, re.I)]
+    return wanted in lines or bool(code and any(re.search(rf"[/-]{re.escape(code)}[-/]", line) for line in own))
 
 
 def applied_constraints(q: Question, fact: bool = False) -> list[str]:
