@@ -44,6 +44,7 @@ def test_the_answer_says_which_constraints_it_applied():
 @pytest.mark.parametrize("question, doc_type", [
     ("Các tờ trình về cải cách hành chính", "Tờ trình"), ("Những báo cáo nào về phòng, chống ma túy", "Báo cáo"),
     ("Những quyết định thành lập hội đồng", "Quyết định"), ("Các kế hoạch về bầu cử", "Kế hoạch"),
+    ("Những văn bản hướng dẫn bầu cử đại biểu HĐND cấp xã", "Hướng dẫn"), ("Những văn bản nào về bầu cử", None),
 ])
 def test_document_types_in_list_questions(question, doc_type):
     q = understand(question)
@@ -84,3 +85,5 @@ def test_document_type_of_a_document_whose_header_was_not_read():
     assert not type_ok(unread, "Quyết định", "Só: 996 /KH-TCTLNTW-C04\nThực hiện Quyết định số 7404/QĐ-BCA-C04 ngày")
     assert not type_ok(_doc("Tăng cường", "2026-03", doc_type="Báo cáo"), "Kế hoạch")
     assert type_ok(unread, None)
+    guidance = _doc("HƯỚNG DẪN QUY TRÌNH HIỆP THƯƠNG, GIỚI THIỆU NGƯỜI ỨNG CỬ", "2025-09-26", doc_type="Nghị quyết")
+    assert type_ok(guidance, "Hướng dẫn") and not type_ok(guidance, "Kế hoạch")

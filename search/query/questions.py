@@ -29,6 +29,8 @@ _AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
                          "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
 
 _LIST_PATTERNS = [
+    # "những văn bản hướng dẫn …": guidance documents, whatever their form (a Hướng dẫn, or a Nghị quyết "hướng dẫn …").
+    re.compile(r"\b(?:nhung|cac)\s+van ban\s+(?P<what>huong dan)\b"),
     re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\b(?:.*\bnao\b)?"),
     re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
