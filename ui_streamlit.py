@@ -10,8 +10,8 @@ from search import Searcher
 from search import reading
 from search import access
 from search import ui_support as ui
-from search.ui_api import (PrecedentFinder, ask, compile_filters, current_generation, dated, draft_profile,
-                           duties_to_ics, load_plans, select_duties)
+from search.ui_api import (DUTY_VIEW_COLUMNS, PrecedentFinder, ask, compile_filters, current_generation, dated,
+                           draft_profile, duties_to_ics, duty_table, filter_duties, load_plans)
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản", "Nhật ký thay đổi")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -388,24 +388,25 @@ def tab_similar() -> None:
 
 def tab_duties() -> None:
     st.subheader("Nhiệm vụ báo cáo và thời hạn")
-    col1, col2, col3 = st.columns(3)
+    col1, col4, col2, col3 = st.columns(4)
     recipient = col1.text_input("Gửi đến / qua cơ quan", key="duty_to", placeholder="ví dụ: Sở Nội vụ").strip()
+    actor = col4.text_input("Cơ quan thực hiện", key="duty_by", placeholder="ví dụ: UBND huyện").strip()
     frequencies = col2.multiselect("Tần suất", list(ui.FREQUENCY_LABELS), format_func=ui.frequency_label,
                                    key="duty_freq", placeholder=ALL)
     duties = reader.duties()
     duty_years = sorted({docs_by_id[d.doc_id].year for d in duties
                          if d.doc_id in docs_by_id and docs_by_id[d.doc_id].year})
     duty_year = col3.selectbox("Năm của kế hoạch", [ALL, *duty_years], key="duty_year")
-    chosen = [d for d in select_duties(duties, recipient or None, None)
+    chosen = [d for d in filter_duties(duties, recipient or None, actor or None)
               if (not frequencies or d.frequency in frequencies)
               and doc_ok(docs_by_id.get(d.doc_id))
               and (duty_year == ALL or docs_by_id[d.doc_id].year == duty_year)]
-    rows = ui.duty_rows(chosen, docs_by_id)
-    st.caption(f"{len(rows)} nhiệm vụ")
-    st.dataframe(rows, hide_index=True, column_order=ui.DUTY_COLUMNS)
+    rows = duty_table(chosen, docs_by_id)
+    st.caption(f"{len(rows)} nhiệm vụ, xếp theo hạn kế tiếp (để trống khi kế hoạch không nêu ngày cụ thể)")
+    st.dataframe(rows, hide_index=True, column_order=DUTY_VIEW_COLUMNS)
     calendar = [d for d in chosen if dated(d)]
     col1, col2 = st.columns(2)
-    col1.download_button("Tải bảng (CSV)", ui.rows_to_csv(rows, ui.DUTY_COLUMNS), file_name="nhiem-vu.csv",
+    col1.download_button("Tải bảng (CSV)", ui.rows_to_csv(rows, DUTY_VIEW_COLUMNS), file_name="nhiem-vu.csv",
                          mime="text/csv")
     col2.download_button(f"Tải lịch thời hạn (.ics, {len(calendar)} thời hạn)", duties_to_ics(calendar, docs_by_id),
                          file_name="thoi-han.ics", mime="text/calendar", disabled=not calendar)
@@ -419,11 +420,11 @@ def tab_add() -> None:
         return
     st.subheader("Thêm văn bản")
     upload_dir = settings.corpus_dir / "uploads"
-    st.caption(f"Nhận PDF, DOCX, TXT: tối đa {limits.max_files} tệp, {settings.max_file_mb:g} MB mỗi tệp, "
+    st.caption(f"Nhận {ui.UPLOAD_FORMATS_LABEL}: tối đa {limits.max_files} tệp, {settings.max_file_mb:g} MB mỗi tệp, "
                f"{limits.max_upload_bytes / 2**20:g} MB mỗi lần. Tệp được lưu vào {upload_dir} và lập chỉ mục ngay; "
                "chỉ tệp mới hoặc đã đổi được xử lý. Mọi thay đổi được ghi vào nhật ký.")
     round_ = st.session_state.setdefault("upload_round", 0)
-    files = st.file_uploader("Chọn tệp", type=["pdf", "docx", "txt"], accept_multiple_files=True,
+    files = st.file_uploader("Chọn tệp", type=[s.lstrip(".") for s in ui.ALLOWED_UPLOAD_SUFFIXES], accept_multiple_files=True,
                              key=f"upload-{round_}", max_upload_size=max(1, int(settings.max_file_mb)))
     if st.button("Lập chỉ mục các tệp đã chọn", type="primary", disabled=not files):
         bar = st.progress(0.0, text="Đang lưu và lập chỉ mục…")

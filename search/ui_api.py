@@ -9,7 +9,8 @@ from search.answer.calendar import dated, duties_to_ics
 from search.answer.compose import ask
 from search.answer.llm import LLMClient
 from search.cli.answer import select_duties
+from search.duty_view import DUTY_VIEW_COLUMNS, duty_table, filter_duties, next_due
 from search.precedents import PrecedentFinder, draft_profile, load_plans
 
-__all__ = ["LLMClient", "PrecedentFinder", "ask", "compile_filters", "current_generation", "dated", "draft_profile",
-           "duties_to_ics", "load_plans", "select_duties"]
+__all__ = ["DUTY_VIEW_COLUMNS", "LLMClient", "PrecedentFinder", "ask", "compile_filters", "current_generation", "dated",
+           "draft_profile", "duties_to_ics", "duty_table", "filter_duties", "load_plans", "next_due", "select_duties"]

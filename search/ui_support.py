@@ -15,11 +15,15 @@ from pathlib import Path
 
 from indexer.embed.bundled import describe as describe_model
 from indexer.errors import TracuuError
+from indexer.read.office import OFFICE_EXTENSIONS
 from indexer.text.vntext import key_loose, tokenize
 from search.ocr_note import ocr_note
 
-ALLOWED_UPLOAD_SUFFIXES = (".pdf", ".docx", ".txt")
+# Every format `tracuu index` reads (indexer/read/readers.py): PDF, Word, OpenDocument, RTF, Excel, PowerPoint, text, HTML.
+ALLOWED_UPLOAD_SUFFIXES = tuple(sorted({".pdf", ".docx", ".txt", ".md", ".html", ".htm"} | set(OFFICE_EXTENSIONS)))
+UPLOAD_FORMATS_LABEL = ", ".join(s.lstrip(".").upper() for s in ALLOWED_UPLOAD_SUFFIXES)  # "DOC, DOCX, … PDF, …"
 FREQUENCY_LABELS = {
+    "weekly": "hằng tuần",
     "monthly": "hàng tháng",
     "quarterly": "hàng quý",
     "semiannual": "6 tháng",
@@ -145,6 +149,22 @@ def plan_title(doc_number: str | None, title: str | None, source: str = "") -> s
     number = (doc_number or "").strip() or "Không số"
     name = " ".join((title or "").split()) or source
     return f"{number} — {name}" if name else number
+
+
+def plan_name(doc_number: str | None, title: str | None, date: str | None, doc_type: str | None = None,
+              source: str = "", limit: int = 120) -> str:
+    """A plan named for an official: số ký hiệu + trích yếu + date, e.g. "80/KH-UBND “Thực hiện …” (26/6/2020)".
+    A blank number ("/KH-MTTQ-BTT") is never the only label: "Kế hoạch “…” (số chưa điền /KH-MTTQ-BTT, 11/2025)";
+    without number and title, the file name. `limit` cuts the trích yếu (characters, at a word)."""
+    subject = shorten(title, limit) if title and title.strip() else ""
+    when = "/".join(str(int(p)) for p in reversed(date.split("-"))) if date else ""
+    if doc_number and any(c.isdigit() for c in doc_number.split("/")[0]):  # not a blank "/KH-MTTQ-BTT"
+        name = doc_number.strip() + (f" “{subject}”" if subject else "")
+        return f"{name} ({when})" if when else name
+    kind = (doc_type or "văn bản").strip()
+    name = f"{kind[:1].upper()}{kind[1:].lower()} “{subject}”" if subject else (source or kind)
+    details = [d for d in (f"số chưa điền {doc_number.strip()}" if doc_number and doc_number.strip() else "", when) if d]
+    return f"{name} ({', '.join(details)})" if details else name
 
 
 def plan_meta(issuer: str | None, place: str | None, date: str | None) -> str:
@@ -343,7 +363,8 @@ def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list
         number = (doc.doc_number if doc else None) or ""
         title = " ".join(((doc.title or doc.source) if doc else duty.doc_id).split())
         rows.append({
-            "Kế hoạch": number or shorten(title, 50),
+            "Kế hoạch": plan_name(number, doc.title if doc else None, doc.date if doc else None,
+                                  doc.doc_type if doc else None, source or duty.doc_id, limit=80),
             "Mục": duty.section,
             "Việc": " ".join(x for x in (duty.action, duty.object or "") if x),
             "Gửi đến": duty.recipient or "",

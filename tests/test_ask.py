@@ -18,6 +18,8 @@ QUARTERLY_SNV = [
     "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?",
     "ke hoach nao yeu cau bao cao hang quy ve so noi vu",
     "which plans require quarterly reporting to Sở Nội vụ",
+    "Kế hoạch nào yêu cầu báo cáo hằng quý về SNV?",
+    "ke hoach nao yeu cau bao cao hang quy ve SNV",
 ]
 
 
@@ -150,7 +152,8 @@ def test_searcher_api_and_cli_json(searcher, lexical_index_dir, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert set(payload) >= {"question", "answer", "plans"}
     [plan] = payload["plans"]
-    assert set(plan) == {"doc_id", "source", "doc_number", "title", "issuer", "date", "citations"}
+    assert set(plan) == {"doc_id", "source", "doc_number", "title", "issuer", "date", "citations", "doc_type", "name"}
+    assert plan["doc_type"] == "Kế hoạch" and plan["name"].startswith("80/KH-UBND “") and plan["name"].endswith("(26/6/2020)")
     assert set(plan["citations"][0]) == {"section", "page", "quote", "ocr_confidence"}
     assert main(["ask", QUARTERLY_SNV[0], "--index", str(lexical_index_dir)]) == 0
     out = capsys.readouterr().out

@@ -156,6 +156,9 @@ def test_duties_table_filters(monkeypatch, built_index, script_corpus):
     assert set(table["Số ký hiệu"]) == {"80/KH-UBND"}
     assert set(table["Tần suất"]) == {"hàng quý"}
     assert any("hàng quý báo cáo UBND tỉnh" in q for q in table["Trích dẫn"])
+    assert list(table.columns[:5]) == ["Cơ quan thực hiện", "Việc", "Gửi đến", "Tần suất", "Hạn kế tiếp"]
+    at.text_input(key="duty_by").input("Sở Y tế không có").run()
+    assert len(at.dataframe[0].value) == 0
     labels = [b.label for b in at.get("download_button")]
     assert "Tải bảng (CSV)" in labels and any(label.startswith("Tải lịch thời hạn") for label in labels)
 

@@ -276,7 +276,7 @@ def test_duty_rows_and_notice():
                 "Sở Nội vụ", "quarterly", None, None, None, page=1)
     [row] = duty_rows([duty], {"d": doc})
     assert tuple(row) == DUTY_COLUMNS
-    assert row["Kế hoạch"] == "80/KH-UBND" and row["Tần suất"] == "hàng quý" and row["Qua"] == "Sở Nội vụ"
+    assert row["Kế hoạch"] == "80/KH-UBND “Thực hiện Quy chế” (26/6/2020)" and row["Tần suất"] == "hàng quý" and row["Qua"] == "Sở Nội vụ"
     assert row["Trang"] is None  # a .txt has no real pages
     assert row["Trích dẫn"] == "định kỳ hàng quý báo cáo UBND tỉnh" and row["Trích yếu"] == "Thực hiện Quy chế"
     assert paged_page("a/B.PDF", 3) == 3

@@ -28,6 +28,7 @@ chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực t
 """.split())
 # Inner syllables that end the name when a verb follows them ("Văn phòng Sở chủ trì …").
 _VERB_AFTER = {"chủ": "trì"}
+_TIME_AFTER = re.compile(r"\s*(?:ngày|tuần|tháng|quý|năm|lần|giờ)\b|\s*/", re.I)
 _NOT_INNER = frozenset({"và", "các", "của", "về", "qua", "để", "theo", "trước", "sau"})
 
 
@@ -58,6 +59,8 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
             break
         if word.lower() in _NOT_INNER or not _extends(word):
             break
+        if word[:1].isdigit() and _TIME_AFTER.match(text, token.end()):
+            break  # "báo cáo UBND huyện 03 tháng một lần": the number is a period, not part of the name
         following = _TOKEN.match(text, token.end())
         if word in _VERB_AFTER and following and following.group("tok").lower() == _VERB_AFTER[word]:
             break

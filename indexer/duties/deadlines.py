@@ -6,22 +6,29 @@ from dataclasses import dataclass
 from datetime import date
 
 # Canonical frequency names (the `duties --frequency` choices); "hằng" and "hàng" mean the same.
-MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL, PERIODIC, ONCE = (
-    "monthly", "quarterly", "semiannual", "annual", "periodic", "once")
-FREQUENCIES = (MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL, PERIODIC, ONCE)
+# The wordings recognised, with the real documents they come from: docs/DUTY_WORDINGS.md.
+WEEKLY, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL, PERIODIC, ONCE = (
+    "weekly", "monthly", "quarterly", "semiannual", "annual", "periodic", "once")
+FREQUENCIES = (WEEKLY, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL, PERIODIC, ONCE)
 
-_UNIT_FREQUENCY = {"ngày": PERIODIC, "tuần": PERIODIC, "tháng": MONTHLY, "quý": QUARTERLY, "năm": ANNUAL}
+_UNIT_FREQUENCY = {"ngày": PERIODIC, "tuần": WEEKLY, "tháng": MONTHLY, "quý": QUARTERLY, "năm": ANNUAL}
 _MONTHS_FREQUENCY = {1: MONTHLY, 3: QUARTERLY, 6: SEMIANNUAL, 12: ANNUAL}
+_NUMBER_WORDS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "sáu": 6}
 
 _HANG = r"h[àằ]ng"
 _DINH_KY = r"định\s+kỳ"
 _PER_TIME = r"(?:\s*/\s*lần|\s+(?:một|1|01)\s+lần)?"
+_COUNT = r"0?\d{1,2}|một|hai|ba|sáu"
 
 # Order matters: the more specific patterns first; overlapping later matches are dropped.
 _FREQUENCY_PATTERNS = [
     re.compile(rf"(?:{_DINH_KY}\s+)?{_HANG}\s+(?P<unit>ngày|tuần|tháng|quý|năm)\b", re.I),
-    re.compile(rf"{_DINH_KY}\s+(?:(?P<n>0?\d{{1,2}})\s+)?(?P<unit>tháng|năm|quý){_PER_TIME}", re.I),
-    re.compile(r"(?<![\d/.])(?P<n>0?\d{1,2})\s+(?P<unit>tháng)\s*/\s*lần", re.I),
+    # "mỗi quý một lần", "mỗi tháng 01 lần", "mỗi năm 02 lần" (n times per unit), "định kỳ mỗi tháng".
+    re.compile(rf"(?:{_DINH_KY}\s+)?mỗi\s+(?P<unit>tuần|tháng|quý|năm)(?:\s+(?P<times>{_COUNT})\s+lần)?(?!\s+(?:{_COUNT})\s)",
+               re.I),
+    re.compile(rf"{_DINH_KY}\s+(?:(?P<n>{_COUNT})\s+)?(?P<unit>tuần|tháng|năm|quý){_PER_TIME}", re.I),
+    # "03 tháng một lần", "06 tháng/lần", "02 tuần/lần".
+    re.compile(rf"(?<![\d/.])\b(?P<n>{_COUNT})\s+(?P<unit>tuần|tháng|năm)\s*(?:/\s*lần|(?:một|1|01)\s+lần)", re.I),
     # "báo cáo 6 tháng", "sơ kết 6 tháng": a report named by its period.
     re.compile(r"(?<=báo cáo )(?P<n>0?\d{1,2})\s+(?P<unit>tháng)\b|(?<=sơ kết )(?P<n2>0?\d{1,2})\s+(?P<unit2>tháng)\b",
                re.I),
@@ -34,13 +41,26 @@ _NUM_DATE = r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}|\
 _WORD_DATE = r"(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?"
 _KEYWORD = (r"(?P<kw>chậm\s+nhất(?:\s+là)?|không\s+muộn\s+hơn|không\s+quá|hạn\s+chót(?:\s+là)?|"
             r"hoàn\s+thành\s+trước|trước)")
+# "17 giờ 00", "10 giờ sáng", "11h00’", "16h30": an hour before the day, kept in the deadline as written.
+_HOUR = r"(?:\d{1,2}\s*(?:giờ|h)(?:\s*\d{2})?(?:\s*phút)?[’']?(?:\s+(?:sáng|chiều|trưa|tối))?\s*,?\s+)"
+_ON = rf"\s+{_HOUR}?(?:vào\s+)?(?:ngày\s+)?"
 _RECURRENCE = rf"(?P<rec>\s+(?:{_HANG}|mỗi)\s+(?P<rec_unit>năm|tháng|quý))?"
-_DEADLINE_DATE = re.compile(rf"{_KEYWORD}\s+(?:ngày\s+)?(?:{_NUM_DATE}|{_WORD_DATE}){_RECURRENCE}", re.I)
+_DEADLINE_DATE = re.compile(rf"{_KEYWORD}{_ON}(?:{_NUM_DATE}|{_WORD_DATE}){_RECURRENCE}", re.I)
+# Two yearly dates: "trước ngày 15/6 và 15/12 hằng năm" (twice a year).
+_DEADLINE_TWO_DATES = re.compile(
+    rf"{_KEYWORD}{_ON}(?P<d>\d{{1,2}})\s*/\s*(?P<m>\d{{1,2}})\s+(?:và|,)\s+(?:ngày\s+)?(?P<d2>\d{{1,2}})\s*/\s*(?P<m2>\d{{1,2}})"
+    rf"\s+(?:{_HANG}|mỗi)\s+năm", re.I)
 _DEADLINE_DAY = re.compile(
-    rf"{_KEYWORD}\s+ngày\s+(?P<d>\d{{1,2}})\s+(?:của\s+)?(?P<which>{_HANG}\s+tháng|tháng\s+cuối\s+(?:mỗi\s+)?quý)", re.I)
+    rf"{_KEYWORD}{_ON}(?P<d>\d{{1,2}})\s+(?:của\s+)?(?P<which>(?:{_HANG}|mỗi)\s+tháng|tháng\s+cuối\s+(?:mỗi\s+|của\s+)?quý|"
+    r"tháng\s+(?:liền\s+kề|tiếp\s+theo|sau))", re.I)
+# "trước 10 giờ sáng thứ Hai", "trước 11h00’ ngày thứ 5 hằng tuần": a weekly deadline.
+_DEADLINE_WEEKDAY = re.compile(
+    rf"{_KEYWORD}\s+{_HOUR}?(?:(?:vào\s+)?ngày\s+)?thứ\s+(?:[2-7]|hai|ba|tư|năm|sáu|bảy)\b(?:\s+(?:{_HANG}|mỗi)\s+tuần)?",
+    re.I)
 _DEADLINE_RELATIVE = re.compile(
-    r"trong\s+(?:thời\s+hạn|vòng)\s+(?:\d{1,3}|một|hai|ba|năm|mười)\s+(?:ngày|tuần|tháng)(?:\s+làm\s+việc)?"
-    r"(?:\s*,?\s*kể\s+từ\s+(?:ngày\s+)?(?:(?!\svà\s)[^,.;()]){1,80})?", re.I)
+    r"(?:trong\s+(?:thời\s+hạn|vòng)|chậm\s+nhất(?:\s+là)?(?:\s+sau)?)\s+(?:\d{1,3}|một|hai|ba|năm|mười)\s+"
+    r"(?:ngày|tuần|tháng)(?:\s+làm\s+việc)?"
+    r"(?:\s*,?\s*(?:kể\s+từ|sau|trước)\s+(?:ngày\s+)?(?:(?!\svà\s)[^,.;()]){1,80})?", re.I)
 
 
 @dataclass(frozen=True)
@@ -100,24 +120,43 @@ def find_deadlines(text: str) -> list[DeadlineMention]:
         frequency = _UNIT_FREQUENCY.get((match.group("rec_unit") or "").lower())
         found.append(DeadlineMention(match.start(), match.end(), iso_date(day, month, year),
                                      month_day(day, month), frequency))
+    for match in _DEADLINE_TWO_DATES.finditer(text):
+        first, second = (month_day(int(match.group(d)), int(match.group(m))) for d, m in (("d", "m"), ("d2", "m2")))
+        if first and second:
+            found.append(DeadlineMention(match.start(), match.end(), None, first, SEMIANNUAL))
     for match in _DEADLINE_DAY.finditer(text):
         which = match.group("which").lower()
-        frequency = QUARTERLY if "quý" in which else MONTHLY
+        frequency = QUARTERLY if "quý" in which else MONTHLY if re.match(rf"(?:{_HANG}|mỗi)\s", which) else None
         found.append(DeadlineMention(match.start(), match.end(), None, None, frequency))
+    for match in _DEADLINE_WEEKDAY.finditer(text):
+        found.append(DeadlineMention(match.start(), match.end(), None, None, WEEKLY))
     for match in _DEADLINE_RELATIVE.finditer(text):
         found.append(DeadlineMention(match.start(), match.end(), None, None, None))
     return _without_overlaps(found)
 
 
-def _frequency_of(unit: str, count: str | None) -> str:
+def _count(word: str) -> int:
+    word = word.lower()
+    return _NUMBER_WORDS[word] if word in _NUMBER_WORDS else int(word)
+
+
+def _frequency_of(unit: str, count: str | None, times: str | None = None) -> str:
+    """Frequency of "every `count` `unit`s" ("03 tháng" → quarterly), or "`times` times per unit" when given."""
     unit = unit.lower()
+    if times is not None:
+        per = _count(times)
+        if per == 1:
+            return _UNIT_FREQUENCY.get(unit, PERIODIC)
+        return SEMIANNUAL if unit == "năm" and per == 2 else QUARTERLY if unit == "năm" and per == 4 else PERIODIC
     if count is None:
         return _UNIT_FREQUENCY.get(unit, PERIODIC)
-    n = int(count)
+    n = _count(count)
     if unit == "năm":
         return ANNUAL if n == 1 else PERIODIC
     if unit == "quý":
         return QUARTERLY if n == 1 else PERIODIC
+    if unit == "tuần":
+        return WEEKLY if n == 1 else PERIODIC
     return _MONTHS_FREQUENCY.get(n, PERIODIC)
 
 
@@ -129,9 +168,10 @@ def find_frequencies(text: str, masked: list[tuple[int, int]] = ()) -> list[Freq
         for match in pattern.finditer(text):
             if _overlaps(match.start(), match.end(), taken):
                 continue
-            unit = match.groupdict().get("unit") or match.groupdict().get("unit2")
-            count = match.groupdict().get("n") or match.groupdict().get("n2")
-            frequency = _frequency_of(unit, count) if unit else PERIODIC
+            groups = match.groupdict()
+            unit = groups.get("unit") or groups.get("unit2")
+            count = groups.get("n") or groups.get("n2")
+            frequency = _frequency_of(unit, count, groups.get("times")) if unit else PERIODIC
             found.append(FrequencyMention(match.start(), match.end(), frequency))
             taken.append((match.start(), match.end()))
     found.sort(key=lambda f: f.start)
@@ -178,3 +218,16 @@ def _without_overlaps(mentions: list[DeadlineMention]) -> list[DeadlineMention]:
         if not _overlaps(mention.start, mention.end, [(k.start, k.end) for k in kept]):
             kept.append(mention)
     return kept
+
+
+def yearly_days(deadline: str | None, recurrence: str | None) -> list[str]:
+    """Every "--MM-DD" a yearly or twice-yearly deadline falls on: ["--06-15", "--12-15"] for "trước ngày 15/6 và
+    15/12 hằng năm"; [recurrence] otherwise; [] when there is no recurrence."""
+    if not recurrence:
+        return []
+    match = _DEADLINE_TWO_DATES.search(deadline or "")
+    if match:
+        days = [month_day(int(match.group(d)), int(match.group(m))) for d, m in (("d", "m"), ("d2", "m2"))]
+        if all(days):
+            return sorted(set(days))
+    return [recurrence]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from indexer.duties.actors import sentence_actor
 from indexer.duties.agencies import clean_phrase, find_agencies, view_of
-from indexer.duties.deadlines import ANNUAL, ONCE, PERIODIC, DeadlineMention, FrequencyMention, find_deadlines, find_frequencies
+from indexer.duties.deadlines import ANNUAL, ONCE, PERIODIC, SEMIANNUAL, DeadlineMention, FrequencyMention, find_deadlines, find_frequencies
 from indexer.model import DocumentStructure, Duty, NormalizedText, Section
 
 # Canonical actions, most specific first: a clause's action is the first of these it contains.
@@ -130,7 +130,8 @@ def _anchors(view: str) -> list[_Clause]:
         paired = None
         for index, deadline in enumerate(deadlines):
             if index not in used and deadline.start >= frequency.end and \
-                    re.fullmatch(r"[\s(,:]*", view[frequency.end:deadline.start]):
+                    (re.fullmatch(r"[\s(,:]*", view[frequency.end:deadline.start])
+                     or _yearly_day_of(frequency, deadline, view[frequency.end:deadline.start])):
                 paired = index
                 break
         if paired is not None:
@@ -139,6 +140,13 @@ def _anchors(view: str) -> list[_Clause]:
     anchors += [_Clause(0, 0, None, d) for i, d in enumerate(deadlines) if i not in used]
     anchors.sort(key=lambda a: _anchor_span(a)[0])
     return anchors
+
+
+def _yearly_day_of(frequency: FrequencyMention, deadline: DeadlineMention, gap: str) -> bool:
+    """A day-month without year after "hằng năm" in the same clause is its yearly day ("hằng năm báo cáo … trước ngày
+    15 tháng 12")."""
+    return frequency.frequency == ANNUAL and deadline.date is None and deadline.month_day is not None \
+        and deadline.frequency is None and not re.search(r"[,;:]", gap) and len(gap.split()) <= 12
 
 
 def _anchor_span(clause: _Clause) -> tuple[int, int]:
@@ -255,10 +263,12 @@ def _clause_duty(view: str, clause: _Clause, donor: _Clause) -> ClauseDuty | Non
     skip += [_anchor_span(c) for c in (clause, donor) if c.frequency or c.deadline]
     obj = _object_after(view, action_end, donor.end, sorted(skip))
     deadline = clause.deadline
-    frequency = clause.frequency.frequency if clause.frequency else (deadline.frequency if deadline else None)
+    frequency = clause.frequency.frequency if clause.frequency else None
+    if deadline is not None and deadline.frequency and frequency in (None, PERIODIC):
+        frequency = deadline.frequency  # "định kỳ trước ngày 15 hàng tháng": the deadline says how often
     if frequency is None and deadline is not None and deadline.date is not None:
         frequency = ONCE
-    recurrence = deadline.month_day if deadline and frequency == ANNUAL and deadline.date is None else None
+    recurrence = deadline.month_day if deadline and frequency in (ANNUAL, SEMIANNUAL) and deadline.date is None else None
     if clause is donor:
         anchor_start = _anchor_span(clause)[0] if clause.frequency or clause.deadline else len(view)
         quote = (_quote_start(view, clause, min(anchor_start, clause.first_action)), clause.end)

@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 from icalendar import Alarm, Calendar, Event
 
 from indexer.model import DocumentInfo, Duty
+from search.ui_support import plan_name
 
 PRODID = "-//Tra cuu Ke hoach//tracuu//VI"
 REMINDER_DAYS = 7
@@ -45,7 +46,7 @@ def _summary(duty: Duty, doc: DocumentInfo | None) -> str:
         what += f" → {duty.recipient}"
     if duty.intermediary:
         what += f" (qua {duty.intermediary})"
-    plan = doc.doc_number if doc and doc.doc_number else (doc.source if doc else duty.doc_id)
+    plan = plan_name(doc.doc_number, doc.title, doc.date, doc.doc_type, doc.source, 80) if doc else duty.doc_id
     return f"Hạn: {what} [{plan}]"
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
+from search.answer.aboutness import HEAD_CHARS, split_by_subject
+from search.answer.constraints import applied_constraints, type_ok, year_ok
+from search.answer.facts import other_round, pick_sentence
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
 from search.ocr_note import with_ocr_confidence
 from search.query.questions import Question, agency_matches, understand
 
 MAX_CITATIONS = 3
+VALUE_HITS = 8  # passages searched for the sentence holding the asked value
 MAX_NEAR = 10  # near matches are a hint, not a second result list
-_RECURRING = {PERIODIC, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
-_FREQUENCY_WORDS = {MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
+_RECURRING = {PERIODIC, WEEKLY, MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL}
+_FREQUENCY_WORDS = {WEEKLY: "hằng tuần", MONTHLY: "hàng tháng", QUARTERLY: "hàng quý", SEMIANNUAL: "định kỳ 6 tháng",
                     ANNUAL: "hàng năm", PERIODIC: "định kỳ"}
 
 
@@ -36,12 +40,20 @@ def ask(searcher, question: str, llm=None) -> Answer:
         answer = _answer_list(corpus, parsed)
     else:
         answer = _answer_fact(corpus, searcher, parsed)
-    answer = with_ocr_confidence(searcher.reader, _verified(corpus, answer))
+    answer = _with_constraints(with_ocr_confidence(searcher.reader, _verified(corpus, answer)), parsed)
     if llm is not None and answer.plans:
         from search.answer.llm import rewrite_answer
 
         answer = rewrite_answer(llm, answer)
     return answer
+
+
+def _with_constraints(answer: Answer, q: Question) -> Answer:
+    said = applied_constraints(q, fact=q.kind != "list")
+    if not said:
+        return answer
+    text = f"{answer.answer}\nĐiều kiện đã áp dụng: {'; '.join(said)}."
+    return replace(answer, answer=text, constraints=said)
 
 
 # ---- list questions -------------------------------------------------------------------------------------------
@@ -52,18 +64,26 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
     near: list[tuple[DocumentInfo, _Verdict]] = []
     candidates = corpus.candidate_documents(q.concepts, NEAR_COVERAGE) if q.concepts else None
     for doc in _ordered(corpus.documents.values()):
-        if not _document_ok(doc, q) or candidates is not None and doc.doc_id not in candidates:
+        if candidates is not None and doc.doc_id not in candidates:
+            continue
+        head = corpus.normalized(doc.doc_id).text[:HEAD_CHARS] if q.doc_type and not doc.doc_type else ""
+        if not _document_ok(doc, q, head):
             continue
         verdict = _judge_plan(corpus, doc, q)
         if verdict.status == "full":
             full.append((doc, verdict))
         elif verdict.status == "near":
             near.append((doc, verdict))
+    full, mentions = split_by_subject(corpus, full, q, _full_share(q))
     near.sort(key=lambda item: -item[1].score)
-    near = near[:MAX_NEAR]
+    near = (mentions + near)[:max(MAX_NEAR, len(mentions))]
     plans = [_plan(doc, v.citations) for doc, v in full]
     near_plans = [_plan(doc, v.citations) for doc, v in near]
-    return Answer(q.text, _list_sentence(q, full, near), plans, near_plans)
+    sentence = _list_sentence(q, full, near)
+    if full and mentions:
+        sentence += (f" … và {len(mentions)} văn bản khác chỉ nhắc đến chủ đề trong nội dung, không phải chủ đề chính"
+                     " (xem mục Gần đúng).")
+    return Answer(q.text, sentence, plans, near_plans)
 
 
 def _ordered(docs) -> list[DocumentInfo]:
@@ -75,13 +95,13 @@ def _negate(iso: str) -> str:
     return "".join(chr(ord("9") - int(c) + ord("0")) if c.isdigit() else c for c in iso)
 
 
-def _document_ok(doc: DocumentInfo, q: Question) -> bool:
-    if q.doc_type and doc.doc_type and key_loose(doc.doc_type) != key_loose(q.doc_type):
+def _document_ok(doc: DocumentInfo, q: Question, head: str = "") -> bool:
+    """Document-level constraints: type (`head`: the first lines of its text, used when the header was not read),
+    year (issued or named in the trích yếu), issuer."""
+    if q.doc_type and not type_ok(doc, q.doc_type, head):
         return False
-    if q.year is not None:
-        years = {doc.year} | ({int(doc.date[:4])} if doc.date else set())
-        if q.year not in years:
-            return False
+    if q.year is not None and not year_ok(doc, q.year):
+        return False
     if q.issuer and not agency_matches(q.issuer, doc.issuer):
         return False
     return True
@@ -255,7 +275,8 @@ def _label_with_sections(doc: DocumentInfo, citations: list[Citation]) -> str:
 
 
 def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:
-    return PlanAnswer(doc.doc_id, doc.source, doc.doc_number, doc.title, doc.issuer, doc.date, list(citations))
+    return PlanAnswer(doc.doc_id, doc.source, doc.doc_number, doc.title, doc.issuer, doc.date, list(citations),
+                      doc.doc_type)
 
 
 # ---- fact questions -------------------------------------------------------------------------------------------
@@ -266,8 +287,12 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
         answer = _answer_signer(corpus, searcher, q)
         if answer is not None:
             return answer
-    if q.has_duty_constraints:
+    if q.frequency or q.recipient or q.deadline or q.asks_deadline and not q.wants:
         answer = _answer_from_duties(corpus, q)
+        if answer is not None:
+            return answer
+    if q.wants:
+        answer = _answer_value(corpus, searcher, q)
         if answer is not None:
             return answer
     for hit in searcher.search(q.text, k=10):
@@ -282,6 +307,37 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
         where = f", mục {hit.section}" if hit.section else ""
         return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{quote}”", [_plan(doc, [citation])])
     return Answer(q.text, "Không tìm thấy đoạn văn nào trả lời câu hỏi.", [])
+
+
+def _answer_value(corpus: Corpus, searcher, q: Question) -> Answer | None:
+    """The sentence that holds the asked kind of value, among the passages of the best hits (facts.py)."""
+    best = None
+    for rank, hit in enumerate(searcher.search(q.text, k=VALUE_HITS)):
+        doc = corpus.documents.get(hit.doc_id)
+        if doc is None or not _document_ok(doc, doc_ok_question(q)) or other_round(q, doc.title):
+            continue
+        sections = searcher.reader.sections(doc.doc_id)
+        at = corpus.normalized(doc.doc_id).text.find(hit.text[:80])
+        span, score = pick_sentence(hit.text, q, f"{hit.heading}\n{_trail(sections, at)}")
+        quote = hit.text[span[0]:span[1]]
+        offset = corpus.normalized(doc.doc_id).text.find(quote)
+        # The headings above the sentence name its round ("2. Hội nghị hiệp thương lần thứ hai" above "- Thời gian: …").
+        trail = _trail(sections, offset)
+        key = (not other_round(q, trail),) + score[:5] + (-rank, score[5])
+        if best is None or key > best[0]:
+            best = (key, hit, doc, span, offset)
+    if best is None:
+        return None
+    _, hit, doc, (start, end), offset = best
+    quote = hit.text[start:end]
+    page = corpus.page_at(doc.doc_id, offset) if offset >= 0 else hit.page
+    where = f", mục {hit.section}" if hit.section else ""
+    shown = " ".join(quote.split())
+    return Answer(q.text, f"Theo {plan_label(doc)}{where}: “{shown}”", [_plan(doc, [Citation(hit.section, page, quote)])])
+
+
+def _trail(sections, offset: int) -> str:
+    return " ".join(s.heading for s in sections if s.start <= offset < s.end) if offset >= 0 else ""
 
 
 def doc_ok_question(q: Question) -> Question:
@@ -331,10 +387,8 @@ def _verified(corpus: Corpus, answer: Answer) -> Answer:
     """Drop any citation whose quote is not an exact substring of its document (a guard; none should be)."""
     def keep(plan: PlanAnswer) -> PlanAnswer:
         text = corpus.normalized(plan.doc_id).text
-        return PlanAnswer(plan.doc_id, plan.source, plan.doc_number, plan.title, plan.issuer, plan.date,
-                          [c for c in plan.citations if c.quote and c.quote in text])
-    return Answer(answer.question, answer.answer, [keep(p) for p in answer.plans],
-                  [keep(p) for p in answer.near_matches])
+        return replace(plan, citations=[c for c in plan.citations if c.quote and c.quote in text])
+    return replace(answer, plans=[keep(p) for p in answer.plans], near_matches=[keep(p) for p in answer.near_matches])
 
 
 __all__ = ["Answer", "PlanAnswer", "Citation", "ask", "plan_label", "plan_label_for", "show_date"]

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.model import DocumentInfo
+from search.ui_support import plan_name
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,13 @@ class PlanAnswer:
     issuer: str | None
     date: str | None
     citations: list[Citation] = field(default_factory=list)
+    doc_type: str | None = None
+    name: str = ""  # số ký hiệu + trích yếu + date (search.ui_support.plan_name): how the plan is shown
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", plan_name(self.doc_number, self.title, self.date, self.doc_type,
+                                                       self.source))
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Answer:
     answer: str
     plans: list[PlanAnswer] = field(default_factory=list)
     near_matches: list[PlanAnswer] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)  # what the answer applied, in words (also in `answer`)
 
 
 def plan_label(doc: DocumentInfo) -> str:

@@ -11,8 +11,9 @@ from indexer.duties.extract import duty_quote_span
 from indexer.model import Duty
 from indexer.settings import Settings
 from search.ocr_note import ocr_note
+from search.ui_support import plan_name
 
-_FREQUENCY_NAMES = {"monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
+_FREQUENCY_NAMES = {"weekly": "hằng tuần", "monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng", "annual": "hàng năm",
                     "periodic": "định kỳ", "once": "một lần"}
 
 
@@ -43,7 +44,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if plans and title:
             print(f"\n{title}")
         for plan in plans:
-            print(f"\n• {plan.doc_number or plan.title or plan.source} — {plan.source}")
+            print(f"\n• {plan.name} — {plan.source}")
             for citation in plan.citations:
                 where = ", ".join(x for x in (f"mục {citation.section}" if citation.section else "",
                                               f"trang {citation.page}" if citation.page else "",
@@ -103,7 +104,7 @@ def cmd_duties(args: argparse.Namespace) -> int:
             return 0
         for duty in duties:
             doc = documents.get(duty.doc_id)
-            plan = (doc.doc_number or doc.title or doc.source) if doc else duty.doc_id
+            plan = plan_name(doc.doc_number, doc.title, doc.date, doc.doc_type, doc.source, 80) if doc else duty.doc_id
             parts = [duty.action]
             if duty.object:
                 parts.append(duty.object)

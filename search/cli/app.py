@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("duties", help="nhiệm vụ báo cáo, tần suất và thời hạn đã trích xuất")
     p.add_argument("--to", dest="recipient", metavar="AGENCY", help="lọc theo nơi nhận báo cáo")
-    p.add_argument("--frequency", choices=["monthly", "quarterly", "semiannual", "annual", "periodic", "once"])
+    p.add_argument("--frequency", choices=["weekly", "monthly", "quarterly", "semiannual", "annual", "periodic", "once"])
     p.add_argument("--ics", metavar="FILE", help="ghi các thời hạn ra tệp lịch iCalendar")
     _add_index_option(p)
     p.add_argument("--json", action="store_true")

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
-from indexer.duties.agencies import find_agencies
-from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, iso_date, month_day
+from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
+from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query.parse import guess_language, load_glossary
@@ -27,13 +29,16 @@ _AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
                          "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
 
 _LIST_PATTERNS = [
-    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\b(?:.*\bnao\b)?"),
-    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan)\s+nao\b"),
+    # "những văn bản hướng dẫn …": guidance documents, whatever their form (a Hướng dẫn, or a Nghị quyết "hướng dẫn …").
+    re.compile(r"\b(?:nhung|cac)\s+van ban\s+(?P<what>huong dan)\b"),
+    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\b(?:.*\bnao\b)?"),
+    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
 ]
 _ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?:plans?|documents?)\b", re.I)
 _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
-              "huong dan": "Hướng dẫn"}
+              "huong dan": "Hướng dẫn", "to trinh": "Tờ trình", "bao cao": "Báo cáo", "thong bao": "Thông báo",
+              "nghi quyet": "Nghị quyết"}
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -41,7 +46,7 @@ _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+nam\b"), ANNUAL),
     (re.compile(r"\b(?:dinh ky\s+)?(?:0?6|sau)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b|\bnua nam\b"), SEMIANNUAL),
     (re.compile(r"\b(?:dinh ky\s+)?(?:0?3|ba)\s+thang(?:\s*/\s*lan|\s+mot\s+lan)?\b"), QUARTERLY),
-    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+tuan\b"), PERIODIC),
+    (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+tuan\b|\bweekly\b"), WEEKLY),
     (re.compile(r"\bdinh ky\b"), PERIODIC),
 ]
 # Most specific first; which action a duty question is about.
@@ -111,6 +116,8 @@ class Question:
     deadline: str | None  # ISO date, or "--MM-DD" for a yearly one
     concepts: tuple[Concept, ...]
     asks_signer: bool = False  # "ai ký", "người ký", "who signed"
+    wants: str | None = None  # the kind of value a fact question asks for: "date" | "number" | "agency" | "list"
+    role: str | None = None  # loose word before the asked agency ("giao" in "giao cơ quan nào")
 
     @property
     def has_duty_constraints(self) -> bool:
@@ -120,7 +127,8 @@ class Question:
 def agency_key(name: str) -> str:
     """Loose key of an agency name with abbreviations spelled out: "UBND tỉnh" and "Ủy ban Nhân dân tỉnh" agree."""
     words = re.findall(r"[a-z0-9]+", key_loose(name))
-    return " ".join(_AGENCY_ABBREVIATIONS.get(w, w) for w in words)
+    spelled = _agency_abbreviations()  # "snv" → "Sở Nội vụ" (abbreviations.tsv)
+    return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
 
 
 def agency_matches(asked: str, stated: str | None) -> bool:
@@ -243,6 +251,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
     asks_signer = bool(re.search(r"\b(?:ai|nguoi nao)\b.*\bky\b|\bnguoi ky\b|\bky ban hanh\b", p.loose)) or (
         language == "en" and bool(re.search(r"\bwho\s+signed\b|\bsign(?:er|atory|ed)\b", text, re.I)))
 
+    wants, role = wanted_value(key_loose(text) if language == "vi" else text.lower())
     has_duty = bool(frequency or recipient or asks_deadline or deadline)
     concepts = list(agency_concepts)
     if not has_duty:
@@ -256,6 +265,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
         recipient=recipient, actor=actor, issuer=issuer, year=year, doc_numbers=tuple(doc_numbers),
         asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
+        wants=wants, role=role,
     )
 
 
@@ -273,11 +283,56 @@ def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, st
                 display = surface if surface != p.loose[span[0]:span[1]] else name
                 found.append((span[0], span[1], display))
                 taken.append(span)
+    abbreviations = _agency_abbreviations()
+    for match in re.finditer(r"[a-z0-9]+", p.loose):
+        display = abbreviations.get(match.group())
+        span = (match.start(), match.end())
+        named = agency_at(p.text, span[0], allow_list=False) if display else None
+        if named is not None and named[1] > span[1]:
+            continue  # "UBND xã Lương Minh": the longer name is read below
+        if display and p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
+            found.append((span[0], span[1], display))  # "SNV" → "Sở Nội vụ"
+            taken.append(span)
     for start, end in find_agencies(p.text, allow_list=False):
         if p.free(start, end) and not any(start < e and s < end for s, e in taken):
             found.append((start, end, p.text[start:end]))
             taken.append((start, end))
     return sorted(found)
+
+
+_WANTS = [
+    ("date", re.compile(r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|cham nhat (?:la )?(?:ngay|khi) nao|"
+                        r"when|what date|which day)\b")),
+    ("number", re.compile(r"\b(?:bao nhieu|may|ty le nao|muc nao|how many|how much|what percentage)\b")),
+    ("list", re.compile(r"\b(?:gom nhung|bao gom nhung|gom cac|nhung noi dung nao|nhung nhiem vu nao|what are the)\b")),
+    ("agency", re.compile(r"\b(?P<role>\w+)?\s*(?:co quan|don vi|to chuc) nao\b|\bai\b(?! ky)|\bwho\b|which (?:agency|body)")),
+]
+
+
+def wanted_value(loose: str) -> tuple[str | None, str | None]:
+    """(kind of value a fact question asks for, the word before an asked agency) from its loose key."""
+    for kind, pattern in _WANTS:
+        match = pattern.search(loose)
+        if match:
+            role = match.groupdict().get("role") if kind == "agency" else None
+            return kind, role
+    return None, None
+
+
+@lru_cache(maxsize=1)
+def _agency_abbreviations() -> dict[str, str]:
+    """Loose key of a one-word agency abbreviation in abbreviations.tsv ("snv") → the agency it names ("Sở Nội vụ")."""
+    found: dict[str, str] = {}
+    for line in (Path(__file__).resolve().parents[1] / "data" / "abbreviations.tsv").read_text("utf-8").splitlines():
+        cols = line.split("\t")
+        if line.startswith("#") or len(cols) < 3 or cols[2].strip() not in ("state", "mass"):
+            continue
+        if looks_like_agency(cols[1].strip()):
+            for variant in cols[0].split("|"):
+                key = key_loose(variant.strip())
+                if re.fullmatch(r"[a-z0-9]{2,}", key):
+                    found.setdefault(key, cols[1].strip())
+    return found
 
 
 def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], language: str) -> list[Concept]:

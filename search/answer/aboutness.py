@@ -1,0 +1,46 @@
+"""Document-level relevance for topic lists: is a document ABOUT the topic (its trích yếu says so) or does it only
+mention it in the body?
+
+"Các kế hoạch về cải cách hành chính năm 2026" wants the plans whose subject is administrative reform, not every plan
+with a sentence on it. The cut is principled: when some documents carry the topic in their trích yếu (or, when the
+header was not read, in the first lines of the text), those are the answer and the documents that only mention it are
+named after them ("… và N văn bản khác chỉ nhắc đến"); when none does, every document that covers the topic stays.
+"""
+from __future__ import annotations
+
+from indexer.model import DocumentInfo
+from search.answer.evidence import text_coverage
+from search.query.questions import Question
+
+HEAD_CHARS = 600  # the header area of a document whose trích yếu was not parsed
+PURPOSE_CHARS = 700  # the opening after the trích yếu: "Thực hiện …", "I. MỤC ĐÍCH, YÊU CẦU …"
+
+
+def subject_text(corpus, doc: DocumentInfo) -> str:
+    """What a document says it is about: its trích yếu and the opening that follows it (the purpose), else the first
+    HEAD_CHARS characters of its text."""
+    text = corpus.normalized(doc.doc_id).text if corpus is not None else ""
+    if doc.title:
+        at = text.find(doc.title)
+        return doc.title + ("\n" + text[at + len(doc.title):at + len(doc.title) + PURPOSE_CHARS] if at >= 0 else "")
+    return text[:HEAD_CHARS]
+
+
+def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:
+    """True when the document's subject (trích yếu) holds the question's topic concepts."""
+    if not q.concepts:
+        return False
+    required_ok, share = text_coverage(q.concepts, subject_text(corpus, doc))
+    return required_ok and share >= full_share
+
+
+def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tuple[list, list]:
+    """(about, mentions) of the (doc, verdict) pairs of a topic-only list question; all stay "about" when no
+    document carries the topic in its trích yếu or the question constrains duties (then the body is the point)."""
+    if q.has_duty_constraints or not q.concepts:
+        return found, []
+    about = [item for item in found if is_about(corpus, item[0], q, full_share)]
+    if not about:
+        return found, []
+    mentions = [item for item in found if item not in about]
+    return about, mentions
