@@ -154,6 +154,10 @@ def strip_markup(text: str) -> tuple[str, list[Mark]]:
         return offset - widths[bisect.bisect_left(starts, offset)]
 
     stripped = "".join(kept)
+    if normalize(stripped) != stripped:
+        # Taking markers out left something normalisation would change (a line of only markers gone at the end of
+        # the text, spaces brought together): keep the text as it was rather than break the normalised contract.
+        return text, []
     marks = []
     for a, b, kind, level in found:
         # Markers of a pair nested inside another are gone too: the words left may start or end elsewhere, or be none.
