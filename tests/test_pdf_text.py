@@ -151,6 +151,8 @@ def test_wrapped_lines_join_and_line_structure_stays():
     ("9 Tăng cường thanh tra, kiểm tra công tác quy hoạch, trồng, chăm sóc. Hàng năm", "10", False),
     ("Thực hiện Chỉ thị số 20-CT/TU, ngày 10/10/2024 của Ban Thường vụ Tỉnh ủy về", "2. Yêu cầu", False),
     ("Ninh Bình, ngày 15 tháng 11 năm 2024", "của Ban Thường vụ", False),  # a short line ends its paragraph
+    ("Số: /UBND-VP7                       Ninh Bình, ngày tháng 11 năm 2024", "nhập ngũ năm 2025", False),
+    ("UBND tỉnh nhận được Văn bản số 4705/HD-BQP ngày 31/10/2024 của", "V/v tuyển chọn", False),
 ])
 def test_continues(line, following, joined):
     assert continues(line, following, full=60) is joined
@@ -206,6 +208,16 @@ def test_page_furniture_of_every_kind_is_dropped():
         "Nội dung trang ba.",
         "Nội dung trang bốn.",
     ]
+
+
+def test_a_digital_signature_stamp_is_furniture():
+    pages = ["SAO Y; CÔNG AN TỈNH LÂM ĐỒNG; 06/01/2026; 16:42:26; +07:00\n\nBỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\nSố: 03/BC"]
+    assert drop_page_furniture(pages) == ["\nBỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\nSố: 03/BC"]
+
+
+def test_dates_and_other_numbers_at_a_page_edge_are_not_page_numbers():
+    pages = ["Một\nHai\nBa", "15/11\nHai\n7", "Một\nHai\n3/4", "Bốn\nNăm\n2/3"]
+    assert drop_page_furniture(pages) == ["Một\nHai\nBa", "15/11\nHai\n7", "Một\nHai", "Bốn\nNăm\n2/3"]
 
 
 def test_a_line_repeated_on_one_page_only_or_in_the_body_stays():

@@ -99,7 +99,8 @@ def pages_to_ocr(path: Path, texts: list[str]) -> list[int]:
 
 
 def _image_cover(document, number: int) -> float:
-    """Share of the page's area under its largest image (0.0 without an image; a tiny positive share if unknown)."""
+    """Share of the page's area under its images, summed (a scan may come in strips), at most 1.0; 0.0 without an
+    image, a tiny positive share for an image whose bounds PDFium cannot give."""
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
@@ -109,15 +110,15 @@ def _image_cover(document, number: int) -> float:
         return 0.0
     try:
         width, height = page.get_size()
-        best = 0.0
+        cover = 0.0
         for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
             try:
                 left, bottom, right, top = image.get_bounds()
             except pypdfium2.PdfiumError:
-                best = max(best, 1e-6)
+                cover += 1e-6
                 continue
-            best = max(best, 1e-6, (right - left) * (top - bottom) / max(width * height, 1.0))
-        return min(best, 1.0)
+            cover += max(1e-6, (right - left) * (top - bottom) / max(width * height, 1.0))
+        return min(cover, 1.0)
     finally:
         page.close()
 

@@ -1,7 +1,9 @@
 """Page furniture out of PDF text layers, and the lines a paragraph was wrapped into joined again.
 
 Page furniture (`drop_page_furniture`): within the first and last `ZONE` non-empty lines of each page,
-- page numbers: "Trang 2/3", "Trang 2", "- 2 -", "2/3", and a bare number equal to the page number;
+- page numbers: "Trang 2/3", "Trang 2", "Page 2 of 3", "- 2 -", and "2/3" or a bare number equal to the page
+  number;
+- the stamp a digital signature prints ("SAO Y; CÔNG AN TỈNH …; 06/01/2026; 16:42:26; +07:00");
 - running headers and footers: a line whose form with digits masked ("Kế hoạch số #/KH-UBND ngày #/#/# …")
   stands in the same zone (top or bottom) of at least two pages and of `MIN_REPEAT_SHARE` of the pages after
   the first. Such a line is removed wherever it repeats in the zone, not on a page where it is printed once.
@@ -10,10 +12,11 @@ Wrapped lines (`join_wrapped_lines`): a line ends a paragraph unless all of thes
 line is appended to it after one space:
 - it is *full*: at least `FULL_SHARE` of the document's long-line length (the 90th percentile of line lengths),
   so the short lines of headers, titles, table cells and signature blocks stay as they are;
-- it does not end a sentence or a list item (. ; : ! ? or "./.") and is not mostly capitals (a header line);
+- it does not end a sentence or a list item (. ; : ! ? or "./."), is not mostly capitals and is not the
+  "Số: …" line (header lines);
 - the next line does not start a heading, a list item or a recipient list: "I.", "1.", "1.2.", "a)", "-", "+",
-  "•", "Điều 3.", "Nơi nhận", a number alone (a table's row number), and does not begin with two words in capitals ("TỈNH NINH BÌNH", "KẾ HOẠCH";
-  "UBND tỉnh" does continue a sentence).
+  "•", "Điều 3.", "Nơi nhận", "V/v", a number alone (a table's row number), and does not begin with two words
+  in capitals ("TỈNH NINH BÌNH", "KẾ HOẠCH"; "UBND tỉnh" does continue a sentence).
 """
 from __future__ import annotations
 
@@ -30,6 +33,9 @@ _PAGE_NUMBER = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# The visible stamp of a digital signature: "SAO Y; CÔNG AN TỈNH LÂM ĐỒNG; 06/01/2026; 16:42:26; +07:00"
+_SIGNATURE_STAMP = re.compile(r";\s*\d{1,2}/\d{1,2}/\d{4};\s*\d{1,2}:\d{2}(?::\d{2})?;\s*[+-]\d{2}:?\d{2}\s*$")
+_NUMBER_LINE = re.compile(r"\s*Số\s*[:.]", re.I)  # "Số: 12/KH-UBND    Ninh Bình, ngày …" is a header line
 _SENTENCE_END = re.compile(r"(?:[.;:!?…]|\./\.)[\s\"”’)]*$")
 _STARTS_BLOCK = re.compile(
     r"""^\s*(?:
@@ -39,7 +45,7 @@ _STARTS_BLOCK = re.compile(
       | \d+\s*$                                         # a row number of a table alone on its line
       | [a-zđ]\s*[)]                                    # a)  đ)
       | (?:Điều|Chương|Mục|Phần|Phụ\s+lục)\s+[\dIVXLC]+ # Điều 3
-      | Nơi\s+nhận | Kính\s+gửi | Căn\s+cứ | TM\.| KT\.| Q\.| TL\.| TUQ\.
+      | Nơi\s+nhận | Kính\s+gửi | Căn\s+cứ | V/v | Về\s+việc | TM\.| KT\.| Q\.| TL\.| TUQ\.
     )""",
     re.X,
 )
@@ -49,9 +55,18 @@ def _key(line: str) -> str:
     return " ".join(_DIGITS.sub("#", line).split()).casefold()
 
 
+def _is_stamp(line: str) -> bool:
+    return bool(_SIGNATURE_STAMP.search(line))
+
+
 def _is_page_number(line: str, number: int) -> bool:
     text = line.strip()
-    return bool(_PAGE_NUMBER.fullmatch(text)) or text == str(number)
+    if not _PAGE_NUMBER.fullmatch(text):
+        return text == str(number)
+    figures = [int(d) for d in _DIGITS.findall(text)]
+    if len(figures) == 2 and figures[0] > figures[1]:
+        return False  # "15/11" is a date, not page 15 of 11
+    return text[0].isalpha() or text[0] in "-–—" or figures[0] == number  # a bare "2/3" only on page 2
 
 
 def _zones(lines: list[str]) -> tuple[list[int], list[int]]:
@@ -70,7 +85,7 @@ def drop_page_furniture(pages: list[str]) -> list[str]:
         for where, indices in (("top", top), ("bottom", bottom)):
             for i in indices:
                 line = lines[i]
-                if _is_page_number(line, number) or (where, _key(line)) in repeated:
+                if _is_page_number(line, number) or _is_stamp(line) or (where, _key(line)) in repeated:
                     drop.add(i)
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
@@ -108,7 +123,7 @@ def continues(line: str, next_line: str, full: float) -> bool:
     text, following = line.strip(), next_line.strip()
     if not text or not following or len(text) < full:
         return False
-    if _SENTENCE_END.search(text) or _mostly_capitals(text):
+    if _SENTENCE_END.search(text) or _mostly_capitals(text) or _NUMBER_LINE.match(text):
         return False
     if _STARTS_BLOCK.match(following):
         return False
