@@ -148,7 +148,7 @@ def test_ninhbinh_193_page_three():
     norm, structure, chunks = chunk_file(NINHBINH / "193.pdf")
     assert_exact_and_complete(norm, chunks)
     page3 = next(p for p in norm.pages if p.number == 3)
-    quote = "Định kỳ 06 tháng và hàng\nnăm tổng hợp kết quả thực hiện"
+    quote = "Định kỳ 06 tháng và hàng năm tổng hợp kết quả thực hiện"  # the wrapped line joined
     assert page3.start <= norm.text.index(quote) < page3.end
     chunk = chunk_with(chunks, quote)
     assert chunk.page_start == chunk.page_end == 3 and chunk.section == "III.4"

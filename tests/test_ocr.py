@@ -86,7 +86,12 @@ def test_only_image_pages_with_no_text_are_ocr_candidates(tmp_path):
     with mixed.open("wb") as handle:
         writer.write(handle)
     assert pages_to_ocr(mixed, ["", ""]) == [2]
-    assert pages_to_ocr(mixed, ["", "a text layer that is long enough to be real text"]) == []
+    body = "Ủy ban nhân dân tỉnh giao các sở, ban, ngành tổ chức thực hiện kế hoạch này. " * 4
+    assert pages_to_ocr(mixed, ["", body]) == []  # a real text layer over the image is kept
+    # a signature stamp's few words over a full-page scan do not make the page a text page
+    assert pages_to_ocr(mixed, ["", "SAO Y; CÔNG AN TỈNH LÂM ĐỒNG; 06/01/2026; 16:42:26; +07:00"]) == [2]
+    # a short text page without an image is not a scan
+    assert pages_to_ocr(mixed, ["SAO Y; CÔNG AN TỈNH LÂM ĐỒNG; 06/01/2026", ""]) == [2]
 
 
 @pytest.mark.slow

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from indexer.errors import ReadError, UnsupportedFormat
 from indexer.read.external import run_killable
+from indexer.read.pdftext.quality import MIN_WORDS, text_quality
 
 OCR_DPI = 300
 OCR_LANGUAGE = "vie"
 PAGE_TIMEOUT_S = 180.0
 MIN_TEXT_LAYER = 20  # visible characters; fewer on a page with an image means a scan
+MIN_IMAGE_COVER = 0.5  # share of the page an image covers for a page of few words to be a scan under a stamp
 MAX_RENDER_PIXELS = 40_000_000
 MAX_OCR_PAGES = 500  # a longer scan is more likely a mistake than an archive item; refuse rather than stall
 MISSING_TESSERACT = "PDF là bản quét, cần cài Tesseract (tesseract-ocr-vie) để nhận dạng chữ"
@@ -59,36 +61,86 @@ def require_tesseract(language: str = OCR_LANGUAGE) -> str:
 
 
 def pages_to_ocr(path: Path, texts: list[str]) -> list[int]:
-    """1-based numbers of the pages that are scans: an image and (almost) no text layer.
+    """1-based numbers of the pages whose text layer is not the printed text and must be read by OCR.
 
-    A short page of real text (a title page, "Trang hai") has no image and is left alone; a scan
-    with a stamped page number or a few OCR'd header words still counts as a scan.
+    - a scan: an image and (almost) no text layer (< MIN_TEXT_LAYER visible characters);
+    - a scan under a short text layer: fewer than `quality.MIN_WORDS` words (a "SAO Y" signature stamp, a
+      stamped page number) on a page an image covers for at least `MIN_IMAGE_COVER` of its area;
+    - a garbage text layer (`indexer.read.pdftext.quality`: a scanner's OCR without diacritics, mis-mapped
+      glyphs), with or without an image: rendering shows what is printed.
+    A short page of real text (a title page, "Trang hai") without an image is left alone. A page PDFium cannot
+    load is left to its text layer.
     """
     import pypdfium2
-    import pypdfium2.raw as pdfium_c
 
-    candidates = [n for n, text in enumerate(texts, start=1) if len("".join(text.split())) < MIN_TEXT_LAYER]
-    if not candidates:
+    garbage, short = [], []
+    for number, text in enumerate(texts, start=1):
+        quality = text_quality(text)
+        if quality.garbage:
+            garbage.append(number)
+        elif len("".join(text.split())) < MIN_TEXT_LAYER or quality.words < MIN_WORDS:
+            short.append(number)
+    if not garbage and not short:
         return []
     try:
         document = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError:
-        return []
+        return garbage
     try:
-        found = []
-        for number in candidates:
-            page = document[number - 1]
-            images = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4)
-            if next(iter(images), None) is not None:
+        found = list(garbage)
+        for number in short:
+            cover = _image_cover(document, number)
+            visible = len("".join(texts[number - 1].split()))
+            if cover > 0 and (visible < MIN_TEXT_LAYER or cover >= MIN_IMAGE_COVER):
                 found.append(number)
-            page.close()
-        return found
+        return sorted(found)
     finally:
         document.close()
 
 
+def _image_cover(document, number: int) -> float:
+    """Share of the page's area under its images, summed (a scan may come in strips), at most 1.0; 0.0 without an
+    image, a tiny positive share for an image whose bounds PDFium cannot give."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = document[number - 1]
+    except pypdfium2.PdfiumError:
+        return 0.0
+    try:
+        width, height = page.get_size()
+        cover = 0.0
+        for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+            try:
+                left, bottom, right, top = image.get_bounds()
+            except pypdfium2.PdfiumError:
+                cover += 1e-6
+                continue
+            cover += max(1e-6, (right - left) * (top - bottom) / max(width * height, 1.0))
+        return min(cover, 1.0)
+    finally:
+        page.close()
+
+
+def prefer_ocr(layer: str, ocr: str) -> bool:
+    """Whether the OCR text of a page replaces its text layer: it reads more words of Vietnamese than the layer.
+
+    A short layer (a stamp) gives way to an OCR text with more words; a garbage layer to an OCR text whose share
+    of valid syllables is higher; a good layer of `MIN_WORDS` words or more is kept.
+    """
+    before, after = text_quality(layer), text_quality(ocr)
+    if not ocr.strip():
+        return False
+    if before.words < MIN_WORDS:
+        return after.words > before.words
+    if before.garbage:
+        return after.syllables > before.syllables
+    return False
+
+
 def ocr_pdf_pages(path: Path, page_numbers: list[int], dpi: int = OCR_DPI, language: str = OCR_LANGUAGE) -> list[OcrPage]:
-    """Render the given 1-based pages of a PDF and read them with Tesseract."""
+    """Render the given 1-based pages of a PDF and read them with Tesseract; a page PDFium cannot load is skipped."""
     import pypdfium2
 
     binary = require_tesseract(language)
@@ -102,12 +154,15 @@ def ocr_pdf_pages(path: Path, page_numbers: list[int], dpi: int = OCR_DPI, langu
     try:
         with tempfile.TemporaryDirectory(prefix="tracuu-ocr-") as tmp:
             for number in page_numbers:
-                page = document[number - 1]
-                width, height = page.get_size()
-                # A4 at 300 dpi is 8.7 Mpx; a giant page box must not become a giant bitmap.
-                scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
-                image = page.render(scale=scale, grayscale=True).to_pil()
-                page.close()
+                try:
+                    page = document[number - 1]
+                    width, height = page.get_size()
+                    # A4 at 300 dpi is 8.7 Mpx; a giant page box must not become a giant bitmap.
+                    scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
+                    image = page.render(scale=scale, grayscale=True).to_pil()
+                    page.close()
+                except pypdfium2.PdfiumError:
+                    continue  # a page PDFium cannot load or render keeps its text layer; the others are read
                 image_path = Path(tmp) / f"page-{number}.png"
                 image.save(image_path, dpi=(dpi, dpi))
                 text, confidence = _tesseract_tsv(binary, image_path, language)

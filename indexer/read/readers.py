@@ -14,9 +14,11 @@ from indexer.errors import ReadError, UnsupportedFormat
 from indexer.read.guards import check_pdf_streams, check_zip_file
 from indexer.read.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
-from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
+from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr, prefer_ocr
 from indexer.read.pdfcompat import expand_filter_abbreviations, pdfium_pages
 from indexer.read.office import OFFICE_EXTENSIONS, read_office
+from indexer.read.pdftext.layout import drop_page_furniture, join_wrapped_lines
+from indexer.read.pdftext.spacing import rejoin_spaced_syllables
 
 _MB = 1024 * 1024
 # Office formats a LibreOffice conversion could turn into .docx/.pdf; other extensions are simply not documents.
@@ -177,11 +179,11 @@ def _pdf_pages(path: Path) -> list[str]:
                 raise ReadError("PDF bị mã hóa (cần mật khẩu)")
         try:
             check_pdf_streams(reader)  # decompression bombs are refused before any page is parsed
-            texts = [page.extract_text() or "" for page in reader.pages]
+            texts = _page_texts(reader)
         except DeprecationError:
             expand_filter_abbreviations(reader)
             check_pdf_streams(reader)
-            texts = [page.extract_text() or "" for page in reader.pages]
+            texts = _page_texts(reader)
         return [_drop_page_number(text, number) for number, text in enumerate(texts, start=1)]
     except ReadError:
         raise
@@ -191,6 +193,25 @@ def _pdf_pages(path: Path) -> list[str]:
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pypdf (zlib, struct, KeyError, …)
         raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+
+
+def _page_texts(reader) -> list[str]:
+    """Text of each page; a page whose content pypdf cannot parse is "" (OCR may still read it), unless all fail."""
+    from pypdf.errors import DeprecationError
+
+    pages = list(reader.pages)
+    texts, failure = [], None
+    for page in pages:
+        try:
+            texts.append(page.extract_text() or "")
+        except DeprecationError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one damaged page (bad stream, missing font) is one page lost
+            failure = failure or exc
+            texts.append("")
+    if failure is not None and not any(text.strip() for text in texts):
+        raise failure
+    return texts
 
 
 def _drop_page_number(text: str, number: int) -> str:
@@ -214,20 +235,24 @@ def _read_pdf(path: Path) -> RawText:
     if not pages:
         raise ReadError("PDF không có trang nào")
     text, encoding = fix_legacy_text("\f".join(pages))  # .VnTime PDFs without a ToUnicode map
-    pages = text.split("\f")
+    pages = rejoin_spaced_syllables(text.split("\f"))
     scanned = pages_to_ocr(path, pages)
     ocr_pages: dict[int, float] = {}
     if scanned:
         try:
             for page in ocr_pdf_pages(path, scanned):
-                pages[page.number - 1] = page.text
-                ocr_pages[page.number] = page.confidence
+                if prefer_ocr(pages[page.number - 1], page.text):
+                    pages[page.number - 1] = page.text
+                    ocr_pages[page.number] = page.confidence
         except OcrUnavailable:
             if not any(page.strip() for page in pages):
                 raise ReadError(MISSING_TESSERACT) from None
     if not any(page.strip() for page in pages):
         reason = "nhận dạng chữ (OCR) không đọc ra chữ nào" if scanned else "không có lớp chữ và không có ảnh để nhận dạng"
         raise ReadError(f"PDF là bản quét hoặc trang trắng: {reason}")
+    pages = join_wrapped_lines(drop_page_furniture(pages))
+    if ocr_pages and encoding is not None and len(ocr_pages) == len(pages):
+        encoding = None  # every page came from OCR: the legacy encoding of the discarded text layer no longer applies
     return RawText(pages=pages, format="pdf", encoding=encoding, ocr_pages=ocr_pages)
 
 

@@ -70,7 +70,8 @@ def _fix_lookalikes(text: str) -> str:
 
 
 def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None, markup: bool = False) -> NormalizedText:
-    """Normalise each page and join them with a blank line; PageSpan i+1 covers page i's normalised text.
+    """Normalise each page and join them with a blank line, or one space when a sentence runs over the page break
+    (`page_separator`); PageSpan i+1 covers page i's normalised text.
 
     With `markup` (text and DOCX readers write markdown), emphasis and heading markers are taken out of each page
     and kept as Marks with offsets into the joined text.
@@ -80,10 +81,12 @@ def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None,
     spans: list[PageSpan] = []
     marks: list[Mark] = []
     offset = 0
+    separators: list[str] = []
     for index, page in enumerate(pages):
-        if index:
-            offset += 2  # the "\n\n" separator
         clean = normalize(page)
+        if index:
+            separators.append(page_separator(parts[-1], clean))
+            offset += len(separators[-1])
         if markup:
             stripped, page_marks = strip_markup(clean)
             # Removing a marker cannot change what normalize() does by construction; if it ever did, the offsets of
@@ -95,7 +98,20 @@ def normalize_pages(pages: list[str], ocr_pages: dict[int, float] | None = None,
         number = index + 1
         spans.append(PageSpan(number=number, start=offset, end=offset + len(clean), ocr_confidence=ocr_pages.get(number)))
         offset += len(clean)
-    return NormalizedText(text="\n\n".join(parts), pages=spans, marks=tuple(marks))
+    text = "".join(part + separator for part, separator in zip(parts, separators + [""]))
+    return NormalizedText(text=text, pages=spans, marks=tuple(marks))
+
+
+_ENDS_SENTENCE = re.compile(r"[.;:!?…\n]\W*$")  # a page ending so is a full paragraph (as is an empty page)
+
+
+def page_separator(before: str, after: str) -> str:
+    """What joins two normalised pages: one space when a sentence runs over the page break (the page does not end
+    a sentence and the next begins with a lower-case letter: "gửi Sở Kế hoạch và Đầu tư" | "trước ngày 15…"),
+    otherwise a blank line ("\\n\\n")."""
+    if before and after and after[0].islower() and not _ENDS_SENTENCE.search(before[-3:]):
+        return " "
+    return "\n\n"
 
 
 # Markdown layout the text reader meets in .txt/.md files and the DOCX reader writes for bold paragraphs. An opener
