@@ -17,6 +17,7 @@ from indexer.store.generations import (
 )
 from indexer.store.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
 from indexer.model import BuildReport, Document, FileOutcome
+from indexer.read.external import BudgetExceeded, run_budgeted
 from indexer.read.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
 from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
@@ -65,6 +66,13 @@ def _stored_files(db_path: Path) -> dict[str, dict]:
         return {r["source"]: dict(r) for r in rows}
     finally:
         conn.close()
+
+
+def _same_hash(path: Path, sha256: str) -> bool:
+    try:
+        return file_sha256(path) == sha256
+    except OSError:  # gone or unreadable now: process it, and its reading reports why
+        return False
 
 
 def build_index(
@@ -196,7 +204,7 @@ class _Build:
                 to_process.append(f)
             elif prev["size"] == f.size and prev["mtime_ns"] == f.mtime_ns:
                 unchanged.append(f)
-            elif prev["size"] == f.size and file_sha256(f.path) == prev["sha256"]:
+            elif prev["size"] == f.size and _same_hash(f.path, prev["sha256"]):
                 touched.append(f)
             else:
                 to_process.append(f)
@@ -210,10 +218,15 @@ class _Build:
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
         from indexer.structure.chunking import ChunkingParams
-        from indexer.pipeline import process_file
+        from indexer.pipeline import process_file_bounded
 
+        seconds = self.settings.file_seconds if self.settings.file_seconds > 0 else None
+        memory = int(self.settings.file_memory_mb * 1048576) if self.settings.file_memory_mb > 0 else None
         try:
-            doc = process_file(f.path, f.root, ChunkingParams(), self.max_bytes)
+            doc = run_budgeted(process_file_bounded, (f.path, f.root, ChunkingParams(), self.max_bytes),
+                               seconds, memory)
+        except BudgetExceeded as error:
+            return FileOutcome(source=f.source, status="failed", reason=str(error))
         except UnsupportedFormat as error:
             return FileOutcome(source=f.source, status="skipped", reason=str(error))
         except ReadError as error:
@@ -297,7 +310,13 @@ class _Build:
 
     def _store_one(self, writer: StoreWriter, f: FoundFile, result: Document | FileOutcome, prev: dict | None,
                    pending: set[str]) -> None:
-        sha = file_sha256(f.path)
+        try:
+            sha = file_sha256(f.path)
+        except OSError as error:  # deleted, moved or made unreadable while the build ran
+            result = FileOutcome(source=f.source, status="failed",
+                                 reason=f"tệp biến mất hoặc không đọc được nữa trong lúc lập chỉ mục "
+                                        f"({error.strerror or error}); lần lập chỉ mục sau sẽ thử lại")
+            sha = None
         if isinstance(result, FileOutcome):
             writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=None,
                             role=result.status, reason=result.reason, encoding=result.encoding)
