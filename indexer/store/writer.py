@@ -259,3 +259,13 @@ def duplicate_reason(primary_source: str) -> str:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def stored_files(db_path: Path) -> dict[str, dict]:
+    """source → the files-table row of a generation's database (what the next build compares files with)."""
+    conn = connect_read_only(db_path)
+    try:
+        rows = conn.execute("SELECT source, size, mtime_ns, sha256, doc_id, role, reason, encoding, format FROM files")
+        return {r["source"]: dict(r) for r in rows}
+    finally:
+        conn.close()
