@@ -10,7 +10,7 @@ from search import Searcher
 from search import reading
 from search import ui_support as ui
 from search.ui_api import (PrecedentFinder, ask, compile_filters, current_generation, dated, draft_profile,
-                           duties_to_ics, load_plans, select_duties)
+                           duties_to_ics, load_plans, open_index, select_duties)
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -53,7 +53,7 @@ def generation() -> str | None:
 @st.cache_resource(show_spinner="Đang mở chỉ mục…", max_entries=1)
 def open_searcher(index_dir: str, generation: str) -> Searcher:
     # Keyed by the live generation, so a rebuild (here or from the CLI) loads the new index on the next run.
-    return Searcher.open(index_dir)
+    return open_index(index_dir)
 
 
 @st.cache_resource(show_spinner="Đang chuẩn bị so sánh văn bản…", max_entries=1)

@@ -11,5 +11,22 @@ from search.answer.llm import LLMClient
 from search.cli.answer import select_duties
 from search.precedents import PrecedentFinder, draft_profile, load_plans
 
+
+def open_index(index_dir):
+    """Searcher.open(index_dir), then load the files it would otherwise read at the first search (the vectors, the
+    document-context field, the documents table), so a damaged index raises its IndexDamaged (a TracuuError that
+    names the file and the repair) where the app shows errors with its rebuild button, never mid-search."""
+    from search import Searcher
+
+    searcher = Searcher.open(index_dir)
+    try:
+        searcher.reader.dense_index()
+        searcher.reader.context_index()
+        searcher.documents()
+    except BaseException:
+        searcher.reader.close()
+        raise
+    return searcher
+
 __all__ = ["LLMClient", "PrecedentFinder", "ask", "compile_filters", "current_generation", "dated", "draft_profile",
-           "duties_to_ics", "load_plans", "select_duties"]
+           "duties_to_ics", "load_plans", "open_index", "select_duties"]

@@ -125,3 +125,25 @@ def test_cli_check_and_ask_on_a_truncated_lexical_file(tmp_path: Path, lexical_i
     assert indexed.returncode == 0 and "bị hỏng" in indexed.stderr, indexed.stderr
     assert tracuu("check").returncode == 0
     assert tracuu("search", "báo cáo").returncode == 0
+
+
+@pytest.mark.parametrize("action,relative", [("truncate", "lexical/rows.npy"), ("overwrite", "lexical/rows.npy"),
+                                             ("delete", "lexical/documents/row_doc.npy")])
+def test_ui_shows_the_damage_in_vietnamese_and_repairs_it(monkeypatch, tmp_path: Path, lexical_index_dir: Path,
+                                                          corpus_dir: Path, action: str, relative: str):
+    """The web app: no Streamlit error page, a Vietnamese line naming the file, and its button rebuilds the index."""
+    from streamlit.testing.v1 import AppTest
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(lexical_index_dir, index_dir)
+    damage(index_dir, action, relative)
+    monkeypatch.setenv("TRACUU_INDEX", str(index_dir))
+    monkeypatch.setenv("TRACUU_CORPUS", str(corpus_dir))
+    at = AppTest.from_file(str(REPO / "ui_streamlit.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any(relative.split("/")[0] in e and "bị hỏng" in e and "tracuu index" in e for e in errors), errors
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert check_index(index_dir, deep=True)[1] == []
