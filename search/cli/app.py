@@ -117,8 +117,11 @@ def system_error_message(error: BaseException) -> str | None:
     where = getattr(error, "filename", None)
     where = f" ({where})" if where else ""
     kept = " Chỉ mục trước đó (nếu có) vẫn dùng được."
-    if code in _NO_SPACE or "disk is full" in text or "file too large" in text:
-        return f"Hết chỗ trên đĩa khi ghi{where}. Giải phóng chỗ trống (hoặc chọn --index trên ổ khác) rồi chạy lại." + kept
+    if code in _NO_SPACE or "disk is full" in text or "file too large" in text or "disk i/o error" in text:
+        # SQLite reports a write refused for size (EFBIG: a file-size limit) as "disk I/O error"
+        what = " hoặc lỗi đĩa" if "i/o" in text else ""
+        return (f"Hết chỗ trên đĩa{what} khi ghi{where}. Giải phóng chỗ trống (hoặc chọn --index trên ổ khác) "
+                "rồi chạy lại." + kept)
     if code in _NO_WRITE or "readonly" in text or "read-only" in text:
         return (f"Không ghi được{where}: thư mục chỉ đọc hoặc không có quyền ghi. Cấp quyền ghi, hoặc chọn "
                 "thư mục chỉ mục khác: --index THƯ_MỤC." + kept)
