@@ -84,23 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("bench", help="đo hiệu năng trên kho tổng hợp (tracuu bench --help, docs/BENCHMARKS.md)")
 
     p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=int, default=None,
+                   help="cổng (mặc định 8501, hoặc cổng trống kế tiếp nếu 8501 đang bận)")
     _add_index_option(p)
     return parser
 
 
 def _run_ui(args: argparse.Namespace) -> int:
-    import os
-    import subprocess
-    from pathlib import Path
+    from search.cli.serve import run_ui
 
-    app = Path(__file__).resolve().parents[2] / "ui_streamlit.py"
-    env = dict(os.environ)
-    if args.index:
-        env["TRACUU_INDEX"] = args.index
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env, cwd=str(app.parent))
+    return run_ui(args)
 
 
 _NO_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
