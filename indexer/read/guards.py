@@ -29,7 +29,7 @@ def check_file_size(path: Path, max_bytes: int | None) -> int:
     size = Path(path).stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise ReadError(
-            f"tệp quá lớn ({size_pair(size, max_bytes)}, đặt TRACUU_MAX_FILE_MB để đổi)"
+            f"tệp quá lớn ({size_pair(size, max_bytes)}); đặt TRACUU_MAX_FILE_MB để đổi"
         )
     return size
 

@@ -36,7 +36,7 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
     if size == 0:
         raise ReadError("tệp rỗng")
     if max_bytes is not None and size > max_bytes:
-        raise ReadError(f"tệp quá lớn ({size_pair(size, max_bytes)}, đặt TRACUU_MAX_FILE_MB để đổi)")
+        raise ReadError(f"tệp quá lớn ({size_pair(size, max_bytes)}); đặt TRACUU_MAX_FILE_MB để đổi")
     ext = path.suffix.lower()
     reader = _READERS.get(_sniff(path, ext))
     if reader is None:
