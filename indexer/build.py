@@ -51,6 +51,18 @@ def _model_key(name: str, query_prefix: str, passage_prefix: str) -> str:
     return json.dumps([name, query_prefix, passage_prefix], ensure_ascii=False)
 
 
+def open_cache(index_dir: Path) -> EmbeddingCache:
+    """The index folder's embedding cache; a damaged one is only a cache: it is deleted and started afresh."""
+    import sqlite3
+
+    try:
+        return EmbeddingCache(index_dir / CACHE_FILE)
+    except sqlite3.DatabaseError:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{index_dir / CACHE_FILE}{suffix}").unlink(missing_ok=True)
+        return EmbeddingCache(index_dir / CACHE_FILE)
+
+
 def _same_hash(path: Path, sha256: str) -> bool:
     try:
         return file_sha256(path) == sha256
@@ -295,7 +307,7 @@ class _Build:
         flip_current(self.index_dir, gen_dir)
         self.flipped = True
         remove_generations(self.index_dir, keep={gen_dir.name} | ({prev_gen.name} if prev_gen else set()))
-        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        cache = open_cache(self.index_dir)
         try:
             cache.prune(gen_dir / DB_FILE)
         finally:
@@ -338,7 +350,7 @@ class _Build:
 
         hashes = writer.chunk_hashes()
         name, prefix, dim = embedder.name, embedder.passage_prefix, embedder.dimension
-        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        cache = open_cache(self.index_dir)
         try:
             missing = cache.missing(name, prefix, hashes, dim)
             if missing:

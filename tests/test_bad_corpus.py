@@ -98,10 +98,10 @@ def make_bad_corpus(root: Path, slow: bool) -> tuple[set[str], dict[str, str]]:
         locked.chmod(0)
         bad["khong_quyen.txt"] = "Permission denied"
     if slow:
-        with open(root / "lon_200mb.txt", "w", encoding="utf-8") as handle:
-            line = "Sở Tài chính báo cáo tình hình thực hiện kế hoạch hàng tháng.\n"
-            for _ in range(200 * 1024 * 1024 // len(line.encode("utf-8")) + 1):
-                handle.write(line)
+        block = "Sở Tài chính báo cáo tình hình thực hiện kế hoạch hàng tháng.\n".encode("utf-8") * 16384
+        with open(root / "lon_200mb.txt", "wb") as handle:
+            for _ in range(200 * 1024 * 1024 // len(block) + 1):
+                handle.write(block)
         bad["lon_200mb.txt"] = "quá lớn"
         tiny = root / "nho"
         tiny.mkdir()

@@ -147,3 +147,16 @@ def test_ui_shows_the_damage_in_vietnamese_and_repairs_it(monkeypatch, tmp_path:
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert check_index(index_dir, deep=True)[1] == []
+
+
+def test_a_damaged_embedding_cache_is_started_afresh(tmp_path: Path, pristine, corpus_copy: Path):
+    """The cache beside the generations is not part of a generation: when it is not a database any more, the
+    build deletes it and embeds again instead of stopping with a traceback."""
+    source, _expected = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir)
+    (index_dir / "embeddings.sqlite").write_bytes(b"\xff" * 5000)
+    (corpus_copy / "moi.txt").write_text("Kế hoạch mới.\nSở Y tế báo cáo hàng tháng.\n", encoding="utf-8")
+    report = build_index([corpus_copy], index_dir, model=FakeEmbedder())
+    assert report.documents == 6 and report.embedded_chunks > 0
+    assert check_index(index_dir, deep=True)[1] == []
