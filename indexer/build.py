@@ -224,8 +224,9 @@ class _Build:
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
         from indexer.structure.chunking import ChunkingParams
-        from indexer.pipeline import process_file_bounded
+        from indexer.pipeline import preload, process_file_bounded
 
+        preload()
         seconds = self.settings.file_seconds if self.settings.file_seconds > 0 else None
         memory = int(self.settings.file_memory_mb * 1048576) if self.settings.file_memory_mb > 0 else None
         try:

@@ -135,3 +135,25 @@ def test_full_tmpfs_during_a_build(tmp_path: Path, corpus_dir: Path):
         _answers(index_dir)
     finally:
         subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_index_b_after_a_says_what_leaves_and_add_keeps_it(tmp_path: Path, corpus_dir: Path):
+    """Replace semantics stay (the index holds the folders of its last build), but the command says it first;
+    --add keeps the earlier folders."""
+    a, b = tmp_path / "A", tmp_path / "B"
+    shutil.copytree(corpus_dir, a)
+    b.mkdir()
+    (b / "moi.txt").write_text("Kế hoạch số 9/KH-UBND.\nSở Y tế báo cáo hàng tháng.\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    assert tracuu("index", str(a), "--index", str(index_dir), "--no-dense").returncode == 0
+
+    added = tracuu("index", str(b), "--index", str(index_dir), "--no-dense", "--add")
+    assert added.returncode == 0 and "sẽ bị xóa" not in added.stderr
+    assert "6 văn bản" in added.stdout
+
+    replaced = tracuu("index", str(b), "--index", str(index_dir), "--no-dense")
+    assert replaced.returncode == 0
+    warning = replaced.stderr.index("sẽ bị xóa khỏi chỉ mục")
+    assert str(a.resolve()) in replaced.stderr[:warning] and "--add" in replaced.stderr
+    assert "1 văn bản" in replaced.stdout
+    assert all(f"A/{seed.name}: đã xóa" in replaced.stdout for seed in corpus_dir.glob("*.txt"))
