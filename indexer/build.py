@@ -319,11 +319,11 @@ class _Build:
                    pending: set[str]) -> None:
         try:
             sha = file_sha256(f.path)
-        except OSError as error:  # deleted, moved or made unreadable while the build ran
-            result = FileOutcome(source=f.source, status="failed",
-                                 reason=f"tệp biến mất hoặc không đọc được nữa trong lúc lập chỉ mục "
-                                        f"({error.strerror or error}); lần lập chỉ mục sau sẽ thử lại")
+        except OSError as error:  # unreadable, or deleted / moved while the build ran: keep a reader's own reason
             sha = None
+            if not isinstance(result, FileOutcome):
+                result = FileOutcome(source=f.source, status="failed", reason="tệp biến mất hoặc không đọc được "
+                                     f"nữa trong lúc lập chỉ mục ({error.strerror or error}); lần sau sẽ thử lại")
         if isinstance(result, FileOutcome):
             writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=None,
                             role=result.status, reason=result.reason, encoding=result.encoding)

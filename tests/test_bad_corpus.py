@@ -49,15 +49,21 @@ sys.exit(status)
 
 
 def deep_docx(path: Path, depth: int = 5000) -> None:
+    """A valid .docx (made by python-docx) whose body is a table nested `depth` levels deep."""
+    import docx
+
+    plain = path.with_suffix(".plain.docx")
+    docx.Document().save(str(plain))
     body = "<w:tbl><w:tr><w:tc>" * depth + "<w:p><w:r><w:t>sâu</w:t></w:r></w:p>" + "</w:tc></w:tr></w:tbl>" * depth
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml",
-                         '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                         'content-types"><Override PartName="/word/document.xml" ContentType="application/'
-                         'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        archive.writestr("word/document.xml",
-                         '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                         f'wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                start = text.index("<w:body>") + len("<w:body>")
+                data = (text[:start] + body + text[start:]).encode("utf-8")
+            target.writestr(item, data)
+    plain.unlink()
 
 
 def _no_read_command() -> list[str] | None:
@@ -96,7 +102,7 @@ def make_bad_corpus(root: Path, slow: bool) -> tuple[set[str], dict[str, str]]:
         locked = root / "khong_quyen.txt"
         locked.write_text("Kế hoạch không được đọc.\n", encoding="utf-8")
         locked.chmod(0)
-        bad["khong_quyen.txt"] = "Permission denied"
+        bad["khong_quyen.txt"] = "không đọc được tệp"
     if slow:
         block = "Sở Tài chính báo cáo tình hình thực hiện kế hoạch hàng tháng.\n".encode("utf-8") * 16384
         with open(root / "lon_200mb.txt", "wb") as handle:
