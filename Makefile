@@ -7,10 +7,14 @@ PIP    := $(PY) -m pip
 
 .PHONY: setup system-deps run test bench clean
 
+# A stock Debian 12 has python3 but neither `make` nor the venv module: sudo apt-get install make python3-venv
+# (or run scripts/install-system-deps.sh, which installs python3-venv with the rest).
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+	  echo "Thiếu mô-đun venv của Python: sudo apt-get install python3-venv (Debian/Ubuntu), rồi chạy lại." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	# torch first, CPU build, so sentence-transformers does not pull the CUDA wheels
-	$(PIP) install --quiet "torch==2.13.0"
+	# torch first, CPU build (PyTorch's CPU wheel index when reachable), so sentence-transformers does not pull CUDA
+	bash scripts/install-torch.sh $(PY) 2.13.0
 	$(PIP) install --quiet -e ".[test]"
 	touch $@
 

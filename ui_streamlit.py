@@ -11,7 +11,7 @@ from search import reading
 from search import access
 from search import ui_support as ui
 from search.ui_api import (DUTY_VIEW_COLUMNS, PrecedentFinder, ask, compile_filters, current_generation, dated,
-                           draft_profile, duties_to_ics, duty_table, filter_duties, load_plans)
+                           draft_profile, duties_to_ics, duty_table, filter_duties, load_plans, open_index)
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản", "Nhật ký thay đổi")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -102,7 +102,7 @@ def generation() -> str | None:
 @st.cache_resource(show_spinner="Đang mở chỉ mục…", max_entries=1)
 def open_searcher(index_dir: str, generation: str) -> Searcher:
     # Keyed by the live generation, so a rebuild (here or from the CLI) loads the new index on the next run.
-    return Searcher.open(index_dir)
+    return open_index(index_dir)
 
 
 @st.cache_resource(show_spinner="Đang chuẩn bị so sánh văn bản…", max_entries=1)

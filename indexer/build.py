@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,12 +14,16 @@ from indexer.store.generations import (
     build_lock, current_generation, flip_current, fsync_tree, generation_number, generations, new_generation_dir,
     remove_generations,
 )
-from indexer.store.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
+from indexer.store.integrity import check_generation, damage_message, read_manifest_damage, record_files
+from indexer.store.manifest import (
+    FORMAT_VERSION, current_settings, live_roots, new_manifest, pipeline_fingerprint, write_manifest,
+)
 from indexer.model import BuildReport, Document, FileOutcome
+from indexer.read.external import BudgetExceeded, run_budgeted
 from indexer.read.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
-from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
-from indexer.store.writer import StoreWriter, compatible_database, duplicate_reason
+from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR
+from indexer.store.writer import StoreWriter, compatible_database, duplicate_reason, stored_files
 
 _EMBED_GROUP = 256  # passages per cache commit: a killed build loses at most this much embedding work
 
@@ -44,27 +47,27 @@ def lexical_only_message(spec: ModelSpec, error: ModelUnavailable) -> str:
     return f"{error} Chỉ mục chỉ dùng tìm kiếm từ vựng."
 
 
-def _current_settings() -> tuple[dict, dict]:
-    from indexer.structure.chunking import ChunkingParams
-    from indexer.store.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
-
-    # A JSON round trip makes tuples lists, exactly as they read back from manifest.json.
-    chunking = json.loads(json.dumps(asdict(ChunkingParams())))
-    lexical = json.loads(json.dumps({"format_version": LEXICAL_FORMAT, "params": asdict(LexicalParams())}))
-    return chunking, lexical
-
-
 def _model_key(name: str, query_prefix: str, passage_prefix: str) -> str:
     return json.dumps([name, query_prefix, passage_prefix], ensure_ascii=False)
 
 
-def _stored_files(db_path: Path) -> dict[str, dict]:
-    conn = connect_read_only(db_path)
+def open_cache(index_dir: Path) -> EmbeddingCache:
+    """The index folder's embedding cache; a damaged one is only a cache: it is deleted and started afresh."""
+    import sqlite3
+
     try:
-        rows = conn.execute("SELECT source, size, mtime_ns, sha256, doc_id, role, reason, encoding, format FROM files")
-        return {r["source"]: dict(r) for r in rows}
-    finally:
-        conn.close()
+        return EmbeddingCache(index_dir / CACHE_FILE)
+    except sqlite3.DatabaseError:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{index_dir / CACHE_FILE}{suffix}").unlink(missing_ok=True)
+        return EmbeddingCache(index_dir / CACHE_FILE)
+
+
+def _same_hash(path: Path, sha256: str) -> bool:
+    try:
+        return file_sha256(path) == sha256
+    except OSError:  # gone or unreadable now: process it, and its reading reports why
+        return False
 
 
 def build_index(
@@ -77,6 +80,7 @@ def build_index(
     lock_timeout: float = 0.0,
     settings: Settings | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    add: bool = False,
 ) -> BuildReport:
     """Bring the index at index_dir up to date with the files under `paths` (new, changed and deleted files only).
 
@@ -84,10 +88,14 @@ def build_index(
     dense=False builds a lexical-only index. A second concurrent build raises IndexLocked (after lock_timeout s).
     Raises NothingIndexed when no document could be read (the previous index stays live).
     on_progress(stage, done, total), stage "read" or "embed", lets a GUI show a progress bar.
+    add=True keeps the folders the live index was built from (manifest "roots") beside `paths`; otherwise the
+    index holds exactly `paths`, and documents of other folders leave it.
     """
     settings = settings or Settings.from_env()
-    corpus = [Path(p) for p in (paths or [settings.corpus_dir])]
     index_dir = Path(index_dir or settings.index_dir)
+    corpus = [Path(p) for p in (paths or [settings.corpus_dir])]
+    if add:  # keep the folders the live index was built from, then the new ones
+        corpus = list({str(p.resolve()): p for p in [*map(Path, live_roots(index_dir)), *corpus]}.values())
     found, unreadable = discover(corpus)
     index_dir.mkdir(parents=True, exist_ok=True)
     with build_lock(index_dir, lock_timeout):
@@ -110,6 +118,7 @@ class _Build:
         self.outcomes: dict[str, FileOutcome] = {}
         self.embedded = 0
         self.flipped = False
+        self.repair: str | None = None  # what the live generation's check found damaged, when it did
 
     # ---- the whole build --------------------------------------------------------------------------------
 
@@ -120,11 +129,11 @@ class _Build:
         remove_generations(self.index_dir, keep={g.name for g in generations(self.index_dir)
                                                  if (generation_number(g) or 0) <= (prev_number or 0)})
         prev_manifest = self._previous_manifest(prev_gen)
-        chunking, lexical = _current_settings()
+        chunking, lexical = current_settings()
         pipeline = pipeline_fingerprint()
         full = (prev_manifest is None or prev_manifest.get("chunking") != chunking
                 or prev_manifest.get("pipeline") != pipeline)
-        stored = {} if prev_manifest is None else _stored_files(prev_gen / DB_FILE)
+        stored = {} if prev_manifest is None else stored_files(prev_gen / DB_FILE)
 
         to_process, unchanged, touched = self._plan(stored, full)
         removed = sorted(set(stored) - {f.source for f in self.found})
@@ -149,7 +158,7 @@ class _Build:
         config_same = (prev_manifest is not None and prev_manifest.get("lexical") == lexical
                        and wanted_model == prev_model)
         retried: dict[str, Document | FileOutcome] = {}
-        if config_same and not removed and all(
+        if config_same and not removed and not self.repair and all(
                 stored.get(f.source, {}).get("role") in ("failed", "skipped") for f in to_process):
             # At most earlier failures to retry: read them first and keep the live generation if they fail again.
             retried = {f.source: self._process(f) for f in to_process}
@@ -157,6 +166,7 @@ class _Build:
                 return self._no_change_report(prev_manifest, stored, retried, message)
         if spec is not None and not loaded:
             embedder, message = self._embedder(spec)
+        message = " ".join(m for m in (self.repair, message) if m) or None
         if spec is not None and embedder is None and prev_model is not None:
             # Never trade the live index's vectors for a lexical-only one because a model is missing or misnamed.
             raise ModelUnavailable(
@@ -179,10 +189,14 @@ class _Build:
         """The live generation's manifest when its database can be carried forward; None means start afresh."""
         if prev_gen is None:
             return None
-        try:
-            manifest = read_manifest(prev_gen)
-        except TracuuError:
-            return None
+        manifest, damage = read_manifest_damage(prev_gen)
+        damages = [damage] if damage else check_generation(prev_gen, manifest, deep=True)
+        if damages:  # say it; rebuild the derived files from the database, or everything when that is damaged
+            self.repair = damage_message(self.index_dir, damages).split(". Sửa:")[0] + ": đang sửa."
+            if any(d.needs_sources for d in damages):
+                return None
+        elif "files" not in manifest:  # built before generations recorded their checksums: write them now
+            self.repair = "Chỉ mục chưa có tổng kiểm tra các tệp: ghi lại."
         if manifest.get("format_version") != FORMAT_VERSION or not compatible_database(prev_gen / DB_FILE):
             return None
         return manifest
@@ -196,7 +210,7 @@ class _Build:
                 to_process.append(f)
             elif prev["size"] == f.size and prev["mtime_ns"] == f.mtime_ns:
                 unchanged.append(f)
-            elif prev["size"] == f.size and file_sha256(f.path) == prev["sha256"]:
+            elif prev["size"] == f.size and _same_hash(f.path, prev["sha256"]):
                 touched.append(f)
             else:
                 to_process.append(f)
@@ -210,10 +224,16 @@ class _Build:
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
         from indexer.structure.chunking import ChunkingParams
-        from indexer.pipeline import process_file
+        from indexer.pipeline import preload, process_file_bounded
 
+        preload()
+        seconds = self.settings.file_seconds if self.settings.file_seconds > 0 else None
+        memory = int(self.settings.file_memory_mb * 1048576) if self.settings.file_memory_mb > 0 else None
         try:
-            doc = process_file(f.path, f.root, ChunkingParams(), self.max_bytes)
+            doc = run_budgeted(process_file_bounded, (f.path, f.root, ChunkingParams(), self.max_bytes),
+                               seconds, memory)
+        except BudgetExceeded as error:
+            return FileOutcome(source=f.source, status="failed", reason=str(error))
         except UnsupportedFormat as error:
             return FileOutcome(source=f.source, status="skipped", reason=str(error))
         except ReadError as error:
@@ -283,12 +303,12 @@ class _Build:
         write_manifest(gen_dir, new_manifest(
             generation=gen_dir.name, mode=mode, model=model_info, chunking=chunking, lexical=lexical,
             pipeline=pipeline, documents=n_docs, chunks=n_chunks, dense=dense_info,
-            roots=[str(p.resolve()) for p in self.corpus]))
+            roots=[str(p.resolve()) for p in self.corpus], files=record_files(gen_dir)))
         fsync_tree(gen_dir)
         flip_current(self.index_dir, gen_dir)
         self.flipped = True
         remove_generations(self.index_dir, keep={gen_dir.name} | ({prev_gen.name} if prev_gen else set()))
-        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        cache = open_cache(self.index_dir)
         try:
             cache.prune(gen_dir / DB_FILE)
         finally:
@@ -297,7 +317,13 @@ class _Build:
 
     def _store_one(self, writer: StoreWriter, f: FoundFile, result: Document | FileOutcome, prev: dict | None,
                    pending: set[str]) -> None:
-        sha = file_sha256(f.path)
+        try:
+            sha = file_sha256(f.path)
+        except OSError as error:  # unreadable, or deleted / moved while the build ran: keep a reader's own reason
+            sha = None
+            if not isinstance(result, FileOutcome):
+                result = FileOutcome(source=f.source, status="failed", reason="tệp biến mất hoặc không đọc được "
+                                     f"nữa trong lúc lập chỉ mục ({error.strerror or error}); lần sau sẽ thử lại")
         if isinstance(result, FileOutcome):
             writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=None,
                             role=result.status, reason=result.reason, encoding=result.encoding)
@@ -325,7 +351,7 @@ class _Build:
 
         hashes = writer.chunk_hashes()
         name, prefix, dim = embedder.name, embedder.passage_prefix, embedder.dimension
-        cache = EmbeddingCache(self.index_dir / CACHE_FILE)
+        cache = open_cache(self.index_dir)
         try:
             missing = cache.missing(name, prefix, hashes, dim)
             if missing:

@@ -19,6 +19,8 @@ class Settings:
     max_file_mb: float
     model_home: Path = Path(DEFAULT_MODEL_HOME).expanduser()  # TRACUU_MODEL_HOME
     embed_backend: str | None = None  # TRACUU_EMBED_BACKEND: "onnx" | "torch" | None (ONNX int8 when prepared)
+    file_seconds: float = 600.0  # TRACUU_FILE_SECONDS: wall time one file may take to read and analyse (0: no limit)
+    file_memory_mb: float = 3072.0  # TRACUU_FILE_MEMORY_MB: memory one file's reading may add (0: no limit)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -32,4 +34,6 @@ class Settings:
             max_file_mb=float(env.get("TRACUU_MAX_FILE_MB", "50")),
             model_home=Path(env.get("TRACUU_MODEL_HOME") or DEFAULT_MODEL_HOME).expanduser(),
             embed_backend=(env.get("TRACUU_EMBED_BACKEND") or "").strip().lower() or None,
+            file_seconds=float(env.get("TRACUU_FILE_SECONDS", "600")),
+            file_memory_mb=float(env.get("TRACUU_FILE_MEMORY_MB", "3072")),
         )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use for real: Chromium (browser test), LibreOffice
-# (.doc/.rtf/.xls), Tesseract with Vietnamese (scanned PDFs). Skips what is already there.
+# (.doc/.rtf/.xls), Tesseract with Vietnamese (scanned PDFs), and python3-venv (missing on a stock Debian 12).
+# Skips what is already there. `make` itself must be there first: sudo apt-get install make.
 set -euo pipefail
 need=()
 command -v chromium  >/dev/null 2>&1 || need+=(chromium)
@@ -12,6 +13,7 @@ elif ! command -v tesseract >/dev/null 2>&1; then
   need+=(tesseract-ocr-vie)
 fi
 command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "dejavu" || need+=(fonts-dejavu-core)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)  # stock Debian 12 lacks it
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

@@ -371,7 +371,20 @@ def test_cli_user_token_and_audit(tmp_path, corpus_copy, monkeypatch, capsys):
 
 def test_ui_listens_on_loopback_by_default(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr("subprocess.call", lambda cmd, **kw: calls.append(cmd) or 0)
+
+    class FakeChild:  # stands in for Streamlit: records the command line, exits at once
+        def __init__(self, cmd, **kw):
+            calls.append(cmd)
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr("subprocess.Popen", FakeChild)
+    monkeypatch.setattr("search.cli.serve.port_free", lambda port: True)
+    monkeypatch.setattr("search.cli.serve._stop", lambda child: None)  # no real process group to stop
     assert main(["ui"]) == 0
     cmd = calls[0]
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"

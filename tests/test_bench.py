@@ -87,6 +87,7 @@ def test_load_pool_rejects_empty_sources(tmp_path):
 # ---- queries ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.shared
 def test_queries_mix_dev_spans_and_unaccented(passages):
     queries = make_queries(passages, n=120, seed=1, unaccented_share=0.3)
     assert len(queries) == 120

@@ -165,6 +165,7 @@ def test_office_formats_need_libreoffice(tmp_path, ext, without_libreoffice):
         read_file(path)
 
 
+@pytest.mark.shared
 def test_real_doc_files_are_unsupported_with_a_reason(without_libreoffice):
     docs = sorted(LUONGMINH.glob("*.doc"))
     assert len(docs) == 6
@@ -240,6 +241,7 @@ def test_junk_named_pdf(tmp_path):
         read_file(path)
 
 
+@pytest.mark.shared
 def test_all_ninhbinh_pdfs_read_with_text_on_every_page():
     pdfs = sorted(NINHBINH.glob("*.pdf"))
     assert len(pdfs) == 7
@@ -346,6 +348,7 @@ def test_corrupt_docx(tmp_path, damage):
         read_file(path)
 
 
+@pytest.mark.shared
 def test_all_luongminh_docx_read_without_drawing_offsets():
     files = sorted(LUONGMINH.glob("*.docx"))
     assert len(files) == 12
@@ -364,6 +367,7 @@ def test_luongminh_18_11_plan_header_and_signature():
     assert text.count("Lan Thị Vân") == 1
 
 
+@pytest.mark.shared
 def test_word_numbering_is_rendered_in_the_guidance_document():
     path = next(LUONGMINH.glob("HD hiệp thương*.docx"))
     lines = normalize_pages(read_file(path).pages).text.split("\n")
@@ -372,6 +376,7 @@ def test_word_numbering_is_rendered_in_the_guidance_document():
     assert any(line.startswith("2. Đại diện Thường trực Hội đồng nhân dân tỉnh") for line in lines)
 
 
+@pytest.mark.shared
 def test_vni_font_docx_files_read_without_error():
     # Synthetic .docx in a legacy VNI font: the reader returns the characters as stored (conversion is a later step).
     files = sorted(LEGACY_DOCX.glob("*.docx"))

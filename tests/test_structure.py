@@ -196,6 +196,7 @@ def test_luongminh_annexed_forms_headed_by_their_title_not_the_motto():
     assert any(h.startswith("BIÊN BẢN HỘI NGHỊ CỬ TRI NƠI CÔNG TÁC") for h in headings)
 
 
+@pytest.mark.shared
 def test_all_real_pdfs_and_docx_parse_sensibly():
     files = sorted(NINHBINH.glob("*.pdf")) + sorted(LUONGMINH.glob("*.docx"))
     assert len(files) >= 18

@@ -53,6 +53,9 @@ _OBJECT_STOP = re.compile(
     re.I)
 _MARKER_WORDS = re.compile(r"(?:[\s()]|\b(?:thông\s+qua|qua|về|đến|cho|lên|tới)\b)*", re.I)
 _MAX_OBJECT_WORDS = 15
+# Longest sentence a duty quotes (characters). Text without sentence punctuation (a run of words, a table turned to
+# one line) is cut at the last space before this bound, so a duty never stores more than this however long the run.
+MAX_SENTENCE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,20 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             piece_start = gap.end()
         spans.append((piece_start, line_end))
         line_start = line_end + 1
-    return [(s, e) for s, e in (_strip(text, s, e) for s, e in spans) if e - s >= 8]
+    bounded = [piece for s, e in spans for piece in _bounded(text, s, e)]
+    return [(s, e) for s, e in (_strip(text, s, e) for s, e in bounded) if e - s >= 8]
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut into pieces of at most MAX_SENTENCE_CHARS, at the last space before the bound when there is one."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = start + MAX_SENTENCE_CHARS if cut < 0 else cut
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

@@ -13,12 +13,23 @@ MAX_ZIP_MEMBERS = 20_000
 _RATIO_FLOOR = 1024 * 1024  # small members can have any ratio (a run of spaces compresses ~1000×)
 
 
+def size_pair(size: int, limit: int) -> str:
+    """"A MB > B MB" with as many decimals as it takes for the two figures to differ ("0.51 MB > 0.50 MB")."""
+    for decimals in range(1, 7):
+        shown, bound = f"{size / 1048576:.{decimals}f}", f"{limit / 1048576:.{decimals}f}"
+        if shown != bound:
+            break
+    else:
+        return f"{size} byte > {limit} byte"
+    return f"{shown} MB > {bound} MB"
+
+
 def check_file_size(path: Path, max_bytes: int | None) -> int:
     """The file's size in bytes; ReadError when it is larger than `max_bytes` (None: no limit)."""
     size = Path(path).stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise ReadError(
-            f"tệp quá lớn ({size / 1048576:.1f} MB > giới hạn {max_bytes / 1048576:.0f} MB, đặt TRACUU_MAX_FILE_MB để đổi)"
+            f"tệp quá lớn ({size_pair(size, max_bytes)}); đặt TRACUU_MAX_FILE_MB để đổi"
         )
     return size
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.read.guards import check_pdf_streams, check_zip_file
+from indexer.read.guards import check_pdf_streams, check_zip_file, size_pair
 from indexer.read.legacy import decode_legacy_text, fix_legacy_text
 from indexer.model import RawText
 from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr, prefer_ocr
@@ -38,7 +38,7 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
     if size == 0:
         raise ReadError("tệp rỗng")
     if max_bytes is not None and size > max_bytes:
-        raise ReadError(f"tệp quá lớn ({size / _MB:.1f} MB > {max_bytes / _MB:.1f} MB)")
+        raise ReadError(f"tệp quá lớn ({size_pair(size, max_bytes)}); đặt TRACUU_MAX_FILE_MB để đổi")
     ext = path.suffix.lower()
     reader = _READERS.get(_sniff(path, ext))
     if reader is None:
@@ -62,6 +62,8 @@ def _sniff(path: Path, ext: str) -> str:
         head = handle.read(512)
     if head.startswith(b"PK"):
         return ".docx"
+    if head.lstrip()[:5] == b"%PDF-":
+        return ".pdf"  # a PDF renamed .doc/.docx
     if ext == ".docx" and head.startswith(_OLE_MAGIC):
         return ".doc"  # an old binary Word file renamed to .docx
     if ext == ".doc" and re.search(rb"<html|<!doctype html", head.lstrip(b"\xef\xbb\xbf").lower()):
@@ -190,9 +192,14 @@ def _pdf_pages(path: Path) -> list[str]:
     except FileNotDecryptedError as exc:
         raise ReadError("PDF bị mã hóa (cần mật khẩu)") from exc
     except PdfReadError as exc:
-        raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+        raise ReadError(_pdf_unreadable(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere in pypdf (zlib, struct, KeyError, …)
-        raise ReadError(f"không đọc được PDF: {_short(exc)}") from exc
+        raise ReadError(_pdf_unreadable(exc)) from exc
+
+
+def _pdf_unreadable(exc: BaseException) -> str:
+    """The Vietnamese reason first; pypdf's own (English) words only as a detail in brackets."""
+    return f"không đọc được PDF: tệp hỏng hoặc không phải PDF (chi tiết: {_short(exc)})"
 
 
 def _page_texts(reader) -> list[str]:
@@ -269,7 +276,7 @@ def _read_docx(path: Path) -> RawText:
         document = docx.Document(str(path))
         lines = DocxText(document).lines()
     except (PackageNotFoundError, zipfile.BadZipFile) as exc:
-        raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
+        raise ReadError("không đọc được DOCX: tệp không phải gói DOCX (hỏng, hoặc là loại tệp khác mang đuôi .docx)") from exc
     except Exception as exc:  # noqa: BLE001 - damaged parts fail inside python-docx/lxml with assorted errors
         raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
     text, encoding = _fix_legacy("\n".join(lines), "utf-8")

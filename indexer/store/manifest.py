@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 import json
 import os
 import platform
@@ -61,8 +62,10 @@ def new_manifest(
     chunks: int,
     dense: dict | None,
     roots: list[str],
+    files: dict | None = None,
 ) -> dict:
-    """model: {"name", "location", "dimension", "query_prefix", "passage_prefix", "normalize"} or None (lexical)."""
+    """model: {"name", "location", "dimension", "query_prefix", "passage_prefix", "normalize"} or None (lexical).
+    files: {relative path: {"size", "sha256"}} of the generation's other files (store.integrity.record_files)."""
     return {
         "format_version": FORMAT_VERSION,
         "generation": generation,
@@ -77,6 +80,7 @@ def new_manifest(
         "dense": dense,
         "roots": roots,
         "libraries": library_versions(),
+        "files": files,
     }
 
 
@@ -95,8 +99,9 @@ def read_manifest(gen_dir: Path) -> dict:
             manifest = json.load(handle)
     except FileNotFoundError:
         raise IndexMissing(f"Thiếu {path}; hãy lập lại chỉ mục bằng `tracuu index`.") from None
-    except json.JSONDecodeError as error:
-        raise IndexMissing(f"{path} bị hỏng ({error.msg}); hãy lập lại chỉ mục bằng `tracuu index`.") from None
+    except ValueError as error:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+        raise IndexMissing(f"{path} bị hỏng ({getattr(error, 'msg', None) or error}); "
+                           "hãy lập lại chỉ mục bằng `tracuu index`.") from None
     if not isinstance(manifest, dict):
         raise IndexMissing(f"{path} bị hỏng; hãy lập lại chỉ mục bằng `tracuu index`.")
     return manifest
@@ -140,3 +145,28 @@ def check_model(manifest: dict, name: str, query_prefix: str, passage_prefix: st
             f"{name}, mô hình hiện tại dùng {query_prefix!r}/{passage_prefix!r}. "
             f"Lập lại: {rebuild_command(index_dir, requested or name)}"
         )
+
+
+def current_settings() -> tuple[dict, dict]:
+    """(chunking, lexical) settings of this code, as a manifest stores them."""
+    from indexer.structure.chunking import ChunkingParams
+    from indexer.store.lexical import FORMAT_VERSION as LEXICAL_FORMAT, LexicalParams
+
+    # A JSON round trip makes tuples lists, exactly as they read back from manifest.json.
+    chunking = json.loads(json.dumps(asdict(ChunkingParams())))
+    lexical = json.loads(json.dumps({"format_version": LEXICAL_FORMAT, "params": asdict(LexicalParams())}))
+    return chunking, lexical
+
+
+def live_roots(index_dir: Path) -> list[str]:
+    """The corpus folders (absolute paths) the live generation was built from; [] when there is none or it is unreadable."""
+    from indexer.store.generations import current_generation
+
+    gen_dir = current_generation(Path(index_dir))
+    if gen_dir is None:
+        return []
+    try:
+        roots = read_manifest(gen_dir).get("roots") or []
+    except IndexMissing:
+        return []
+    return [str(r) for r in roots if isinstance(r, str)]

@@ -14,6 +14,7 @@ from indexer.embed.embedders import Embedder, resolve_model
 from indexer.errors import IndexMismatch, IndexMissing, ModelUnavailable
 from indexer.store.filters import row_mask
 from indexer.store.generations import current_generation, pin_generation
+from indexer.store.integrity import Damage, IndexDamaged, check_generation, check_lexical_shapes, damage_message
 from indexer.store.manifest import check_format, check_model, check_setting, read_manifest, rebuild_command
 from indexer.model import DocumentInfo, Duty, PageSpan, Section, SignatureBlock
 
@@ -153,6 +154,9 @@ class IndexReader:
     def _open_pinned(cls, index_dir: Path, gen_dir: Path, pin: IO[bytes], model: str | None,
                      embedder: Embedder | None) -> "IndexReader":
         manifest = read_manifest(gen_dir)
+        damages = check_generation(gen_dir, manifest)  # sizes only: a stat per file
+        if damages:
+            raise IndexDamaged(damage_message(index_dir, damages), damages)
         check_format(manifest, index_dir)
         cls._check_derived(manifest, index_dir)
         if manifest.get("mode") == "hybrid":
@@ -166,10 +170,9 @@ class IndexReader:
             elif model:
                 spec = resolve_model(model)
                 check_model(manifest, spec.name, spec.query_prefix, spec.passage_prefix, index_dir, requested=model)
-        db_path = gen_dir / DB_FILE
-        if not db_path.is_file():
-            raise IndexMissing(f"Thiếu {db_path}; lập lại chỉ mục: {rebuild_command(index_dir)}")
-        return cls(index_dir, gen_dir, manifest, connect_read_only(db_path), model, embedder, pin)
+        if not (gen_dir / DB_FILE).is_file():
+            raise IndexMissing(f"Thiếu {gen_dir / DB_FILE}; lập lại chỉ mục: {rebuild_command(index_dir)}")
+        return cls(index_dir, gen_dir, manifest, connect_read_only(gen_dir / DB_FILE), model, embedder, pin)
 
     @staticmethod
     def _check_derived(manifest: dict, index_dir: Path) -> None:
@@ -207,7 +210,15 @@ class IndexReader:
 
     def _query(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as error:
+                raise self._damaged(DB_FILE, error) from error
+
+    def _damaged(self, relative: str, error: BaseException) -> IndexDamaged:
+        """The IndexDamaged that reports a file of this generation failing to load (bytes changed, sizes kept)."""
+        damage = Damage(f"{self.generation_dir.name}/{relative}", f"không đọc được ({type(error).__name__}: {error})")
+        return IndexDamaged(damage_message(self.index_dir, [damage]), [damage])
 
     # ---- chunks and documents -------------------------------------------------------------------------------
 
@@ -241,7 +252,7 @@ class IndexReader:
     def _load_documents(self) -> None:
         with self._lock:
             if self._docs is None:
-                rows = self._conn.execute(f"SELECT {_DOC_INFO_COLUMNS} FROM documents ORDER BY source").fetchall()
+                rows = self._query(f"SELECT {_DOC_INFO_COLUMNS} FROM documents ORDER BY source")
                 self._row_ranges = [(r["row_start"] or 0, (r["row_start"] or 0) + (r["n_chunks"] or 0)) for r in rows]
                 self._docs = [_info_from_row(r) for r in rows]
 
@@ -308,7 +319,11 @@ class IndexReader:
             if self._lexical is None:
                 from indexer.store.lexical import LexicalIndex
 
-                self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
+                try:
+                    self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
+                    check_lexical_shapes(self._lexical, self.n_rows)
+                except (OSError, ValueError, KeyError, TypeError, IndexMissing) as error:
+                    raise self._damaged(LEXICAL_DIR, error) from error
             return self._lexical
 
     def context_index(self):
@@ -317,7 +332,12 @@ class IndexReader:
             if not self._context_loaded:
                 from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
 
-                self._context = DocumentContextIndex.load(self.generation_dir / LEXICAL_DIR / CONTEXT_DIR)
+                try:
+                    self._context = DocumentContextIndex.load(self.generation_dir / LEXICAL_DIR / CONTEXT_DIR)
+                    if self._context is not None:
+                        check_lexical_shapes(self._context.lexical, len(self.documents()))
+                except (OSError, ValueError, KeyError, TypeError, IndexMissing) as error:
+                    raise self._damaged(f"{LEXICAL_DIR}/{CONTEXT_DIR}", error) from error
                 self._context_loaded = True
             return self._context
 
@@ -332,7 +352,12 @@ class IndexReader:
                 path = self.generation_dir / DENSE_FILE
                 if not path.is_file():
                     raise IndexMissing(f"Thiếu {path}; lập lại chỉ mục: {rebuild_command(self.index_dir)}")
-                self._dense = read_dense_index(path)
+                try:  # FAISS raises RuntimeError ("Error in … read") on a damaged file
+                    self._dense = read_dense_index(path)
+                    if self._dense.ntotal != self.n_rows:
+                        raise ValueError(f"{self._dense.ntotal} vectơ, lẽ ra {self.n_rows}")
+                except (RuntimeError, ValueError) as error:
+                    raise self._damaged(DENSE_FILE, error) from error
             return self._dense
 
     def embedder(self) -> Embedder | None:

@@ -17,6 +17,22 @@ _DOC_TABLES = ("chunks", "sections", "doc_references", "duties")
 LIVE_ROLES = ("primary", "duplicate")
 
 
+# Metadata read off a document (title, issuer, a section heading, a reference, a recipient) is one line of it, and a
+# line of a text without line breaks is the whole text: each such value is stored clipped to this many characters.
+MAX_FIELD_CHARS = 500
+
+
+def clip(value):
+    """A string clipped to MAX_FIELD_CHARS (ending in "…" when cut); anything else unchanged."""
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        return value[: MAX_FIELD_CHARS - 1] + "…"
+    return value
+
+
+def _clips(values) -> list:
+    return [clip(v) for v in values]
+
+
 def schema_signature() -> dict[str, str]:
     """What a stored database must agree on to be copied forward instead of rebuilt."""
     return {"format_version": str(FORMAT_VERSION), "duty_fields": json.dumps(list(DUTY_FIELDS))}
@@ -103,9 +119,11 @@ class StoreWriter:
             "INSERT INTO documents (doc_id, source, format, encoding, doc_type, doc_number, title, issuer, place, date, "
             "year, issuers, signers, signatures, recipients, refs, pages, body_start, body_end, row_start, n_chunks, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-            (doc.doc_id, doc.source, doc.format, doc.encoding, s.doc_type, s.doc_number, s.title, doc.issuer, s.place,
-             s.date, s.year, _json(s.issuers), _json([sig.name for sig in s.signatures]),
-             _json([asdict(sig) for sig in s.signatures]), _json(s.recipients), _json(s.references),
+            (doc.doc_id, doc.source, doc.format, doc.encoding, clip(s.doc_type), clip(s.doc_number), clip(s.title),
+             clip(doc.issuer), clip(s.place), clip(s.date), s.year, _json(_clips(s.issuers)),
+             _json(_clips([sig.name for sig in s.signatures])),
+             _json([{k: clip(v) for k, v in asdict(sig).items()} for sig in s.signatures]), _json(_clips(s.recipients)),
+             _json(_clips(s.references)),
              _json([asdict(p) for p in doc.pages]), s.body_start, s.body_end, len(doc.chunks), doc.text))
         self.conn.executemany(
             'INSERT INTO chunks (chunk_id, doc_id, ordinal, section, heading, headings, "start", "end", page_start, '
@@ -114,10 +132,10 @@ class StoreWriter:
               c.page_start, c.page_end, c.text, text_hash(c.indexed_text), c.context) for c in doc.chunks])
         self.conn.executemany(
             'INSERT INTO sections (doc_id, ord, path, heading, level, "start", "end", body_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-            [(doc.doc_id, i, sec.path, sec.heading, sec.level, sec.start, sec.end, sec.body_start)
+            [(doc.doc_id, i, clip(sec.path), clip(sec.heading), sec.level, sec.start, sec.end, sec.body_start)
              for i, sec in enumerate(s.sections)])
         self.conn.executemany("INSERT INTO doc_references (doc_id, ord, reference) VALUES (?, ?, ?)",
-                              [(doc.doc_id, i, ref) for i, ref in enumerate(s.references)])
+                              [(doc.doc_id, i, clip(ref)) for i, ref in enumerate(s.references)])
         columns = ", ".join(f'"{name}"' for name in DUTY_FIELDS)
         marks = ", ".join("?" * (len(DUTY_FIELDS) + 1))
         self.conn.executemany(f"INSERT INTO duties (ord, {columns}) VALUES ({marks})",
@@ -241,3 +259,13 @@ def duplicate_reason(primary_source: str) -> str:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def stored_files(db_path: Path) -> dict[str, dict]:
+    """source → the files-table row of a generation's database (what the next build compares files with)."""
+    conn = connect_read_only(db_path)
+    try:
+        rows = conn.execute("SELECT source, size, mtime_ns, sha256, doc_id, role, reason, encoding, format FROM files")
+        return {r["source"]: dict(r) for r in rows}
+    finally:
+        conn.close()

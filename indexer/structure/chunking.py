@@ -36,6 +36,11 @@ class ChunkingParams:
             raise ValueError(f"min_chars phải từ 0 đến dưới max_chars (nhận {self.min_chars})")
 
 
+# A heading is one line of the document, which in a text without line breaks can be the whole text: each heading
+# of a chunk's trail is clipped to this many characters (the trail has at most one heading per outline level).
+MAX_HEADING_CHARS = 300
+
+
 @dataclass(frozen=True)
 class _Piece:
     start: int
@@ -60,6 +65,7 @@ def chunk_document(doc_id: str, norm: NormalizedText, structure: DocumentStructu
     )
     chunks: list[Chunk] = []
     for piece in pieces:
+        headings = tuple(h if len(h) <= MAX_HEADING_CHARS else h[:MAX_HEADING_CHARS - 1] + "…" for h in piece.heading)
         for start, end in _split(text, piece.start, piece.end, splitter, params):
             ordinal = len(chunks)
             chunks.append(Chunk(
@@ -67,8 +73,8 @@ def chunk_document(doc_id: str, norm: NormalizedText, structure: DocumentStructu
                 doc_id=doc_id,
                 ordinal=ordinal,
                 section=piece.section.path if piece.section else "",
-                heading=" › ".join(piece.heading),
-                headings=piece.heading,
+                heading=" › ".join(headings),
+                headings=headings,
                 start=start,
                 end=end,
                 page_start=norm.page_at(start),

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import sqlite3
 import sys
 
 from indexer.errors import TracuuError
@@ -21,6 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_option(p)
     p.add_argument("--model", metavar="NAME|DIR", help="mô hình nhúng (tên hoặc thư mục; mặc định $TRACUU_MODEL)")
     p.add_argument("--no-dense", action="store_true", help="chỉ lập chỉ mục từ vựng, không dùng mô hình nhúng")
+    p.add_argument("--add", action="store_true",
+                   help="giữ các thư mục đã lập chỉ mục trước đó và thêm PATH (mặc định: chỉ mục chỉ chứa PATH)")
+    p.add_argument("--replace", action="store_true",
+                   help="không hỏi lại khi PATH bỏ mất thư mục đã lập chỉ mục trước đó (văn bản của chúng bị xóa)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="kiểm tra chỉ mục có bị hỏng không (kích thước và SHA-256 từng tệp)")
+    _add_index_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("docs", help="liệt kê văn bản đã lập chỉ mục cùng siêu dữ liệu")
@@ -78,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_access_parsers(sub, _add_index_option)
 
     p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=int, default=None,
+                   help="cổng (mặc định 8501, hoặc cổng trống kế tiếp nếu 8501 đang bận)")
     p.add_argument("--host", default="127.0.0.1",
                    help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
     _add_index_option(p)
@@ -86,23 +97,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_ui(args: argparse.Namespace) -> int:
-    import os
-    import subprocess
-    from pathlib import Path
+    from search.cli.serve import run_ui
 
-    app = Path(__file__).resolve().parents[2] / "ui_streamlit.py"
-    env = dict(os.environ)
-    if args.index:
-        env["TRACUU_INDEX"] = args.index
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.host, "--browser.gatherUsageStats", "false"]
-    from search.access.policy import listen_message
+    return run_ui(args)
 
-    print(listen_message(args.host, args.port), flush=True)
-    return subprocess.call(cmd, env=env, cwd=str(app.parent))
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_NO_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def system_error_message(error: BaseException) -> str | None:
+    """One Vietnamese line for a full disk or a folder we may not write (exit status 3), None for anything else.
+
+    A build writes its new generation beside the live one and only then flips CURRENT, so the line can promise
+    that the previous index still answers."""
+    text = str(error).lower()
+    code = getattr(error, "errno", None)
+    where = getattr(error, "filename", None)
+    where = f" ({where})" if where else ""
+    kept = " Chỉ mục trước đó (nếu có) vẫn dùng được."
+    if code in _NO_SPACE or "disk is full" in text or "file too large" in text or "disk i/o error" in text:
+        # SQLite reports a write refused for size (EFBIG: a file-size limit) as "disk I/O error"
+        what = " hoặc lỗi đĩa" if "i/o" in text else ""
+        return (f"Hết chỗ trên đĩa{what} khi ghi{where}. Giải phóng chỗ trống (hoặc chọn --index trên ổ khác) "
+                "rồi chạy lại." + kept)
+    if code in _NO_WRITE or "readonly" in text or "read-only" in text:
+        return (f"Không ghi được{where}: thư mục chỉ đọc hoặc không có quyền ghi. Cấp quyền ghi, hoặc chọn "
+                "thư mục chỉ mục khác: --index THƯ_MỤC." + kept)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 success; 1 nothing indexed / cancelled / index damaged (`check`); 2 a TracuuError (no index,
+    damaged index, locked, model missing, bad arguments to a command); 3 full disk or no permission to write;
+    130 interrupted."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:  # the benchmark has its own options (and --help); hand them over untouched
         from bench.run import main as bench_main
@@ -110,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("index", "docs", "model"):
+        if args.command in ("index", "docs", "model", "check"):
             from search.cli import core as cli_core
 
             return getattr(cli_core, f"cmd_{args.command}")(args)
@@ -137,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`tracuu search … | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (OSError, sqlite3.OperationalError) as error:
+        message = system_error_message(error)
+        if message is None:
+            raise
+        print(f"Lỗi: {message}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

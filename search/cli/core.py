@@ -49,16 +49,44 @@ def _audit_index_run(index_dir: Path, paths: list[Path], report, error) -> None:
         changes.record_build(Identity(os_user(), "editor", "os"), "local", "index", index_dir, paths, report, error)
 
 
+def dropped_roots(index_dir: Path, paths: list[Path]) -> list[str]:
+    """Folders the live index was built from that `paths` no longer cover (their documents would leave the index)."""
+    from indexer.store.manifest import live_roots
+
+    new = [p.resolve() for p in paths]
+    return [r for r in live_roots(index_dir) if not any(Path(r) == n or n in Path(r).parents for n in new)]
+
+
+def _confirm_replace(args: argparse.Namespace, index_dir: Path, paths: list[Path]) -> bool:
+    """Say which folders' documents this build removes; in a terminal ask first (unless --replace). False: cancel."""
+    dropped = [] if args.add else dropped_roots(index_dir, paths)
+    if not dropped:
+        return True
+    print(f"Chỉ mục {index_dir} đang có văn bản từ {', '.join(dropped)}; lần lập này chỉ gồm "
+          f"{', '.join(map(str, paths))} nên văn bản của các thư mục trên sẽ bị xóa khỏi chỉ mục. "
+          "Muốn giữ chúng: thêm --add.", file=sys.stderr)
+    if args.replace or args.json or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return True
+    answer = input("Tiếp tục và xóa? [c/K] ").strip().lower()
+    if answer in ("c", "có", "co", "y", "yes"):
+        return True
+    print("Đã hủy; chỉ mục giữ nguyên.", file=sys.stderr)
+    return False
+
+
 def cmd_index(args: argparse.Namespace) -> int:
+    """Exit 0 built (or nothing changed), 1 nothing readable or cancelled; errors map to 2/3 in cli.app."""
     from indexer.build import NothingIndexed, build_index
 
     settings = Settings.from_env()
     index_dir = _index_dir(args, settings)
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     model = args.model or settings.model
+    if not _confirm_replace(args, index_dir, paths):
+        return 1
     try:
         report = build_index(paths, index_dir, model=model, dense=not args.no_dense,
-                             progress=sys.stderr.isatty(), settings=settings)
+                             progress=sys.stderr.isatty(), settings=settings, add=args.add)
     except TracuuError as error:
         _audit_index_run(index_dir, paths, None, error)
         if not isinstance(error, NothingIndexed):
@@ -147,3 +175,38 @@ def _model_prepare(args: argparse.Namespace) -> int:
     else:
         print(f"Thư mục: {prepared.path}. Dùng: tracuu index --model {prepared.path}")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """`tracuu check`: sizes and SHA-256 of every file of the live generation, SQLite's quick_check.
+
+    Exit 0 whole, 1 damaged (each damage listed, then the repair command), 2 no index (cli.app)."""
+    from indexer.errors import IndexMissing
+    from indexer.store.integrity import check_index, damage_message
+
+    settings = Settings.from_env()
+    index_dir = _index_dir(args, settings)
+    gen_dir, damages = check_index(index_dir, deep=True)
+    if gen_dir is None and not damages:
+        raise IndexMissing(f"Chưa có chỉ mục tại {index_dir}. Lập chỉ mục: tracuu index [THƯ_MỤC_VĂN_BẢN …] "
+                           f"--index {index_dir}")
+    if args.json:
+        print(json.dumps({"index": str(index_dir), "generation": gen_dir.name if gen_dir else None,
+                          "damaged": [asdict(d) for d in damages]}, ensure_ascii=False, indent=2))
+        return 1 if damages else 0
+    if not damages:
+        from indexer.store.manifest import read_manifest
+
+        recorded = read_manifest(gen_dir).get("files")
+        if recorded is None:
+            print(f"Chỉ mục {index_dir} ({gen_dir.name}) lập bằng phiên bản cũ, chưa ghi tổng kiểm tra các tệp; "
+                  f"chạy tracuu index --index {index_dir} để ghi.")
+        else:
+            print(f"Chỉ mục {index_dir} ({gen_dir.name}): {len(recorded) + 1} tệp nguyên vẹn "
+                  "(kích thước, SHA-256, SQLite quick_check).")
+        return 0
+    print(f"Chỉ mục {index_dir} bị hỏng:")
+    for damage in damages:
+        print(f"  {damage.path}: {damage.problem}")
+    print("Sửa:" + damage_message(index_dir, damages).split(". Sửa:", 1)[1])
+    return 1
