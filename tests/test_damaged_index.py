@@ -139,12 +139,25 @@ def test_ui_shows_the_damage_in_vietnamese_and_repairs_it(monkeypatch, tmp_path:
     damage(index_dir, action, relative)
     monkeypatch.setenv("TRACUU_INDEX", str(index_dir))
     monkeypatch.setenv("TRACUU_CORPUS", str(corpus_dir))
+    import streamlit as st
+
+    from search.access import UserStore
+
+    UserStore(index_dir / "users.json").add("hoa", "mat-khau-hoa", "editor")
+    monkeypatch.delenv("TRACUU_USERS", raising=False)
+    st.cache_resource.clear()
     at = AppTest.from_file(str(REPO / "ui_streamlit.py"), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
     assert any(relative.split("/")[0] in e and "bị hỏng" in e and "tracuu index" in e for e in errors), errors
-    at.button[0].click().run()
+    rebuild = "Lập lại chỉ mục từ kho văn bản"
+    assert not any(b.label == rebuild for b in at.button)  # a reader is told to ask an editor, gets no button
+    at.text_input(key="signin_name").input("hoa")
+    at.text_input(key="signin_password").input("mat-khau-hoa")
+    next(b for b in at.button if b.label == "Đăng nhập").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    next(b for b in at.button if b.label == rebuild).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert check_index(index_dir, deep=True)[1] == []
 
