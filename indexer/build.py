@@ -269,7 +269,11 @@ class _Build:
 
         from indexer.store.lexical import LexicalIndex
 
-        LexicalIndex.build(writer.chunk_texts()).save(gen_dir / LEXICAL_DIR)
+        from indexer.store.lexical_positions import write_positions
+
+        lexical_index = LexicalIndex.build(writer.chunk_texts())
+        lexical_index.save(gen_dir / LEXICAL_DIR)
+        write_positions(lexical_index, writer.conn, gen_dir / LEXICAL_DIR)
         from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
 
         headers, row_doc = writer.document_headers()

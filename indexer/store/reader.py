@@ -307,8 +307,11 @@ class IndexReader:
         with self._lock:
             if self._lexical is None:
                 from indexer.store.lexical import LexicalIndex
+                from indexer.store.lexical_positions import PassagePositions
 
-                self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
+                lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
+                lexical.positions = PassagePositions.load(self.generation_dir / LEXICAL_DIR, lexical.n_rows)
+                self._lexical = lexical
             return self._lexical
 
     def context_index(self):
