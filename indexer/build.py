@@ -10,13 +10,14 @@ from typing import Callable, Sequence
 from indexer.embed.embedders import Embedder, ModelSpec, load_embedder, resolve_model
 from indexer.embed.bundled import parse_name as bundled_name
 from indexer.embed.embed_cache import CACHE_FILE, EmbeddingCache
-from indexer.errors import ModelUnavailable, ReadError, TracuuError, UnsupportedFormat
+from indexer.errors import ModelUnavailable, TracuuError
 from indexer.store.generations import (
     build_lock, current_generation, flip_current, fsync_tree, generation_number, generations, new_generation_dir,
     remove_generations,
 )
 from indexer.store.manifest import FORMAT_VERSION, new_manifest, pipeline_fingerprint, read_manifest, write_manifest
 from indexer.model import BuildReport, Document, FileOutcome
+from indexer.parallel import process_files, process_found
 from indexer.read.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
 from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR, connect_read_only
@@ -209,23 +210,7 @@ class _Build:
             return None, lexical_only_message(spec, error)
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
-        from indexer.structure.chunking import ChunkingParams
-        from indexer.pipeline import process_file
-
-        try:
-            doc = process_file(f.path, f.root, ChunkingParams(), self.max_bytes)
-        except UnsupportedFormat as error:
-            return FileOutcome(source=f.source, status="skipped", reason=str(error))
-        except ReadError as error:
-            return FileOutcome(source=f.source, status="failed", reason=str(error))
-        except Exception as error:  # noqa: BLE001 - one unparseable file must not stop the archive
-            return FileOutcome(source=f.source, status="failed",
-                               reason=f"Lỗi khi phân tích tệp ({type(error).__name__}: {error})")
-        if not doc.text.strip():
-            return FileOutcome(source=f.source, status="skipped", reason="Tệp không có chữ (rỗng hoặc chỉ có hình ảnh).",
-                               encoding=doc.encoding)
-        doc.source = f.source
-        return doc
+        return process_found(f, self.max_bytes)
 
     # ---- writing the new generation -------------------------------------------------------------------------
 
@@ -249,11 +234,13 @@ class _Build:
             else:
                 self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
         pending = {f.source for f in to_process}
+        # read on every core, results in file order (the same index as one after the other)
+        results = process_files([f for f in to_process if f.source not in retried], self.max_bytes)
         self.on_progress("read", 0, len(to_process))
         for done, f in enumerate(tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress,
                                       leave=False), start=1):
             pending.discard(f.source)
-            result = retried.get(f.source) or self._process(f)
+            result = retried[f.source] if f.source in retried else next(results)
             self._store_one(writer, f, result, stored.get(f.source), pending)
             self.on_progress("read", done, len(to_process))
         for source in writer.collect_garbage():
