@@ -272,7 +272,10 @@ class LexicalIndex:
     def columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
         """The posting columns of the query terms that exist in the index, with their summed query weights (cached
         per query: callers must not modify the arrays)."""
-        return self.cached(("columns", query), lambda: self._columns(query))
+        # Keyed by identity (the Searcher's cached understanding hands back the same query object; hashing its terms
+        # costs more than looking them up), the query kept in the value so that its id cannot be reused meanwhile.
+        held, result = self.cached(("columns", id(query)), lambda: (query, self._columns(query)))
+        return result if held is query else self._columns(query)
 
     def _columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
         keys: dict[int, float] = {}

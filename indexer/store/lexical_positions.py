@@ -5,8 +5,9 @@ Two memory-mapped arrays beside the lexical index (same folder, same row order):
 - `pos_indptr.npy` int64 [n_rows + 1]: the tokens of row r are `pos_tokens[pos_indptr[r]:pos_indptr[r + 1]]`;
 - `pos_tokens.npy` uint32 [total tokens]: per token of the PASSAGE text (not the context field; the tokens
   `lexical_build.scan` finds, in text order) its exact-layer id in the lexical vocabulary, with bit 31 set when
-  the token forms a bigram with the previous one (a joining gap: spaces or one of "/-."). The first token of a
-  row never joins. `UNKNOWN` (0x7FFFFFFF) marks a token the vocabulary does not hold (never, for a consistent
+  the token forms a bigram with the previous one (a joining gap: spaces or one of "/-.") and bit 30 set when that
+  gap is spaces or tabs only (highlights merge such neighbours). The first token of a
+  row never joins. `UNKNOWN` (0x3FFFFFFF) marks a token the vocabulary does not hold (never, for a consistent
   index). The tone and loose ids of a token follow from its exact id (LexicalIndex.exact_to_tone / exact_to_loose);
 - `pos_starts.npy` uint16 (uint32 when a passage is longer than 65,535 characters) [total tokens]: the character
   offset of each token in its passage text, for highlights (a token ends where `TOKEN` stops matching).
@@ -29,7 +30,8 @@ STARTS_FILE = "pos_starts.npy"
 # One token of lexical_build.scan, matched from its first character.
 TOKEN = re.compile(r"[^\W_][^\W_\u0300-\u036f]*(?:[\u0300-\u036f][^\W_\u0300-\u036f]*)*")
 JOINED_BIT = np.uint32(1 << 31)
-ID_MASK = np.uint32((1 << 31) - 1)
+SPACED_BIT = np.uint32(1 << 30)
+ID_MASK = np.uint32((1 << 30) - 1)  # lexical ids have at most 30 bits (lexical_keys.ID_BITS)
 UNKNOWN = int(ID_MASK)
 _BATCH = 4096
 _DB_FILE = "tracuu.sqlite"  # indexer.store.reader.DB_FILE (reader imports this module's importer: no import back)
@@ -48,8 +50,11 @@ class _Ids(dict):
 
 
 class _Joins(dict):
-    def __missing__(self, gap: str) -> bool:
-        value = self[gap] = JOINING_GAP.fullmatch(gap) is not None
+    """Gap → its flag bits (JOINED_BIT, plus SPACED_BIT for spaces and tabs)."""
+
+    def __missing__(self, gap: str) -> int:
+        joined = JOINING_GAP.fullmatch(gap) is not None
+        value = self[gap] = int(JOINED_BIT) | (int(SPACED_BIT) if gap.strip() == "" else 0) if joined else 0
         return value
 
 
@@ -82,9 +87,9 @@ class PassagePositions:
             if not batch_tokens:
                 return
             out = np.fromiter(map(ids.__getitem__, batch_tokens), dtype=np.uint32, count=len(batch_tokens))
-            joined = np.fromiter(map(joins.__getitem__, batch_gaps), dtype=bool, count=len(batch_gaps))
-            joined[np.asarray(firsts, dtype=np.int64)] = False  # nothing joins across passages
-            out[joined] |= JOINED_BIT
+            flags = np.fromiter(map(joins.__getitem__, batch_gaps), dtype=np.uint32, count=len(batch_gaps))
+            flags[np.asarray(firsts, dtype=np.int64)] = 0  # nothing joins across passages
+            out |= flags
             parts.append(out)
             # character offsets: running length of gaps and tokens, less the length before each text's first gap
             token_len = np.fromiter(map(len, batch_tokens), dtype=np.int64, count=len(batch_tokens))
@@ -140,7 +145,8 @@ class PassagePositions:
 
     def gather(self, rows: np.ndarray, with_starts: bool = False):
         """(exact ids int64, joined bool, offsets int64 [len(rows) + 1]) of the given rows' tokens, concatenated
-        (tokens of rows[i] at offsets[i]:offsets[i + 1]); with_starts: and their character offsets (int64)."""
+        (tokens of rows[i] at offsets[i]:offsets[i + 1]); with_starts: and their character offsets (int64) and
+        whether each joins the previous token across spaces only (bool)."""
         rows = np.asarray(rows, dtype=np.int64)
         starts = self.indptr[rows]
         ends = self.indptr[rows + 1]
@@ -152,7 +158,7 @@ class PassagePositions:
         index = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
         raw = self.tokens[index]
         out = ((raw & ID_MASK).astype(np.int64), (raw & JOINED_BIT) != 0, offsets)
-        return out + (self.starts[index].astype(np.int64),) if with_starts else out
+        return out + (self.starts[index].astype(np.int64), (raw & SPACED_BIT) != 0) if with_starts else out
 
 
 def passage_texts(conn: sqlite3.Connection, batch: int = 10_000) -> Iterable[str]:

@@ -115,25 +115,25 @@ def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str
     in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts."""
     exact_ids = {lexical._ids["exact"].get(k) for layer, k in wanted if layer == "exact"} - {None}
     loose_ids = {lexical._ids["loose"].get(k) for layer, k in wanted if layer == "loose"} - {None}
-    exact, joined, offsets, starts = lexical.positions.gather(rows, with_starts=True)
+    exact, _, offsets, starts, spaced = lexical.positions.gather(rows, with_starts=True)
     hit = np.zeros(exact.size, dtype=bool)
     if exact_ids:
         hit |= np.isin(exact, np.fromiter(exact_ids, dtype=np.int64))
     if loose_ids:
         hit |= np.isin(_layer_ids(lexical, exact, 2), np.fromiter(loose_ids, dtype=np.int64))
-    marked = np.flatnonzero(hit)
-    row_of = np.searchsorted(offsets, marked, side="right") - 1
     out: list[list[list[int]]] = [[] for _ in texts]
-    previous = -2
-    for t, i, start, glued in zip(marked.tolist(), row_of.tolist(), starts[marked].tolist(), joined[marked].tolist()):
-        text = texts[i]
-        token = TOKEN.match(text, start)
+    marked = np.flatnonzero(hit)
+    if marked.size == 0:
+        return out
+    # a marked token continues the span of the marked token just before it when only spaces separate them
+    glued = np.zeros(marked.size, dtype=bool)
+    glued[1:] = (marked[1:] == marked[:-1] + 1) & spaced[marked[1:]]
+    first = marked[~glued]
+    last = marked[np.append(np.flatnonzero(~glued)[1:] - 1, marked.size - 1)]
+    row_of = np.searchsorted(offsets, first, side="right") - 1
+    for i, start, end_start in zip(row_of.tolist(), starts[first].tolist(), starts[last].tolist()):
+        token = TOKEN.match(texts[i], end_start)
         if token is None:
             return None  # the stored positions are not this text's (an index out of step with its database)
-        spans = out[i]
-        if spans and previous == t - 1 and glued and text[spans[-1][1]:start].strip() == "":
-            spans[-1][1] = token.end()
-        else:
-            spans.append([start, token.end()])
-        previous = t
+        out[i].append([start, token.end()])
     return out
