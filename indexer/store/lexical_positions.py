@@ -4,11 +4,13 @@ Two memory-mapped arrays beside the lexical index (same folder, same row order):
 
 - `pos_indptr.npy` int64 [n_rows + 1]: the tokens of row r are `pos_tokens[pos_indptr[r]:pos_indptr[r + 1]]`;
 - `pos_tokens.npy` uint32 [total tokens]: per token of the PASSAGE text (not the context field; the tokens
-  `lexical_build.scan` finds, in text order) its exact-layer id in the lexical vocabulary, with bit 31 set when
+  `lexical_build.scan` finds, in text order) its surface id (the token as written), with bit 31 set when
   the token forms a bigram with the previous one (a joining gap: spaces or one of "/-.") and bit 30 set when that
   gap is spaces or tabs only (highlights merge such neighbours). The first token of a
-  row never joins. `UNKNOWN` (0x3FFFFFFF) marks a token the vocabulary does not hold (never, for a consistent
-  index). The tone and loose ids of a token follow from its exact id (LexicalIndex.exact_to_tone / exact_to_loose);
+  row never joins;
+- `pos_surfaces.npy` int32 [n_surfaces, 3]: per surface id, its exact, tone and loose ids in the lexical
+  vocabulary (-1 when absent). Stored per surface, not derived from the exact id: exact keys can collide across
+  spellings ("dùng" and a literal "dung2" are both `dung2`), so the exact → tone/loose folds are not functions;
 - `pos_starts.npy` uint16 (uint32 when a passage is longer than 65,535 characters) [total tokens]: the character
   offset of each token in its passage text, for highlights (a token ends where `TOKEN` stops matching).
 """
@@ -22,7 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from indexer.store.lexical_build import scan
-from indexer.store.lexical_keys import JOINING_GAP, key_triple
+from indexer.store.lexical_keys import JOINING_GAP, LAYERS, key_triple
 
 INDPTR_FILE = "pos_indptr.npy"
 TOKENS_FILE = "pos_tokens.npy"
@@ -31,21 +33,23 @@ STARTS_FILE = "pos_starts.npy"
 TOKEN = re.compile(r"[^\W_][^\W_\u0300-\u036f]*(?:[\u0300-\u036f][^\W_\u0300-\u036f]*)*")
 JOINED_BIT = np.uint32(1 << 31)
 SPACED_BIT = np.uint32(1 << 30)
-ID_MASK = np.uint32((1 << 30) - 1)  # lexical ids have at most 30 bits (lexical_keys.ID_BITS)
-UNKNOWN = int(ID_MASK)
+ID_MASK = np.uint32((1 << 30) - 1)  # surface ids have at most 30 bits
+SURFACES_FILE = "pos_surfaces.npy"
 _BATCH = 4096
 _DB_FILE = "tracuu.sqlite"  # indexer.store.reader.DB_FILE (reader imports this module's importer: no import back)
 
 
 class _Ids(dict):
-    """Token as written → exact id (computed on first sight)."""
+    """Token as written → surface id, registering its (exact, tone, loose) vocabulary ids on first sight."""
 
-    def __init__(self, exact_ids: dict[str, int]) -> None:
+    def __init__(self, layer_ids: list[dict[str, int]]) -> None:
         super().__init__()
-        self.exact_ids = exact_ids
+        self.layer_ids = layer_ids
+        self.keys: list[tuple[int, int, int]] = []
 
     def __missing__(self, token: str) -> int:
-        value = self[token] = self.exact_ids.get(key_triple(token)[0], UNKNOWN)
+        value = self[token] = len(self.keys)
+        self.keys.append(tuple(ids.get(key, -1) for ids, key in zip(self.layer_ids, key_triple(token))))
         return value
 
 
@@ -61,10 +65,11 @@ class _Joins(dict):
 class PassagePositions:
     """Per-row token arrays (see the module docstring); rows follow the lexical index's rows."""
 
-    def __init__(self, indptr: np.ndarray, tokens: np.ndarray, starts: np.ndarray) -> None:
+    def __init__(self, indptr: np.ndarray, tokens: np.ndarray, starts: np.ndarray, surfaces: np.ndarray) -> None:
         self.indptr = np.asarray(indptr)
         self.tokens = np.asarray(tokens)
         self.starts = np.asarray(starts)
+        self.surfaces = np.asarray(surfaces)
 
     @property
     def n_rows(self) -> int:
@@ -72,8 +77,8 @@ class PassagePositions:
 
     @classmethod
     def build(cls, lexical, passages: Iterable[str]) -> "PassagePositions":
-        """Token arrays of `passages` (row order) against `lexical`'s exact vocabulary (a LexicalIndex)."""
-        ids = _Ids(lexical._ids["exact"])
+        """Token arrays of `passages` (row order) against `lexical`'s vocabulary (a LexicalIndex)."""
+        ids = _Ids([lexical._ids[layer] for layer in LAYERS])
         joins = _Joins()
         lengths: list[int] = []
         parts: list[np.ndarray] = []
@@ -119,7 +124,8 @@ class PassagePositions:
         tokens = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
         starts = np.concatenate(start_parts) if start_parts else np.zeros(0, dtype=np.int64)
         wide = starts.size and int(starts.max()) > np.iinfo(np.uint16).max
-        return cls(indptr, tokens, starts.astype(np.uint32 if wide else np.uint16))
+        surfaces = np.asarray(ids.keys, dtype=np.int32).reshape(-1, len(LAYERS))
+        return cls(indptr, tokens, starts.astype(np.uint32 if wide else np.uint16), surfaces)
 
     def save(self, directory: Path) -> None:
         """Write pos_indptr.npy and pos_tokens.npy into `directory` (the lexical index's folder)."""
@@ -128,23 +134,25 @@ class PassagePositions:
         np.save(directory / INDPTR_FILE, np.ascontiguousarray(self.indptr), allow_pickle=False)
         np.save(directory / TOKENS_FILE, np.ascontiguousarray(self.tokens), allow_pickle=False)
         np.save(directory / STARTS_FILE, np.ascontiguousarray(self.starts), allow_pickle=False)
+        np.save(directory / SURFACES_FILE, np.ascontiguousarray(self.surfaces), allow_pickle=False)
 
     @classmethod
     def load(cls, directory: Path, n_rows: int, mmap: bool = True) -> "PassagePositions | None":
         """The positions saved in `directory`, or None when there are none (indexes built before them) or they do
         not cover `n_rows` rows (then proximity and highlighting read the passage texts instead)."""
         directory = Path(directory)
-        if not all((directory / name).is_file() for name in (INDPTR_FILE, TOKENS_FILE, STARTS_FILE)):
+        if not all((directory / name).is_file() for name in (INDPTR_FILE, TOKENS_FILE, STARTS_FILE, SURFACES_FILE)):
             return None
         mode = "r" if mmap else None
         indptr = np.load(directory / INDPTR_FILE, mmap_mode=mode, allow_pickle=False)
         if indptr.shape[0] != n_rows + 1:
             return None
         return cls(indptr, np.load(directory / TOKENS_FILE, mmap_mode=mode, allow_pickle=False),
-                   np.load(directory / STARTS_FILE, mmap_mode=mode, allow_pickle=False))
+                   np.load(directory / STARTS_FILE, mmap_mode=mode, allow_pickle=False),
+                   np.load(directory / SURFACES_FILE, allow_pickle=False))
 
     def gather(self, rows: np.ndarray, with_starts: bool = False):
-        """(exact ids int64, joined bool, offsets int64 [len(rows) + 1]) of the given rows' tokens, concatenated
+        """(surface ids int64, joined bool, offsets int64 [len(rows) + 1]) of the given rows' tokens, concatenated
         (tokens of rows[i] at offsets[i]:offsets[i + 1]); with_starts: and their character offsets (int64) and
         whether each joins the previous token across spaces only (bool)."""
         rows = np.asarray(rows, dtype=np.int64)

@@ -16,15 +16,10 @@ WINDOW = 12  # tokens; the same window as search.retrieve.proximity.WINDOW
 Values = list[dict[tuple[str, tuple[str, ...]], float]]
 
 
-def _layer_ids(lexical, exact: np.ndarray, code: int) -> np.ndarray:
-    """Ids of the tokens in layer `code` (0 exact, 1 tone, 2 loose); -1 for tokens outside the vocabulary."""
-    known = exact < len(lexical.vocab["exact"])
-    safe = np.where(known, exact, 0)
-    if code == 0:
-        ids = safe
-    else:
-        ids = np.asarray(lexical.exact_to_tone if code == 1 else lexical.exact_to_loose)[safe].astype(np.int64)
-    return np.where(known, ids, -1)
+def _layer_ids(lexical, surface: np.ndarray, code: int) -> np.ndarray:
+    """int64 ids of the tokens (given by surface id) in layer `code` (0 exact, 1 tone, 2 loose); -1 when the
+    vocabulary has no such key."""
+    return lexical.positions.surfaces[surface, code].astype(np.int64)
 
 
 def _term_ids(values: Values, lexical) -> list[tuple[int, int, list[int], float]]:
@@ -61,15 +56,15 @@ class Tables:
             self.groups.append((code, size, keys, np.stack([rows[k] for k in keys.tolist()])))
 
 
-def concept_matrix(tables: Tables, lexical, exact: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def concept_matrix(tables: Tables, lexical, surface: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(positions, values): the token positions where some concept occurs (ascending) and float64
     [len(positions), n_concepts], the best value of each concept there. A unigram term counts at its token, a bigram
     term at its second token when that token joins the previous one."""
-    matrix = np.zeros((exact.size, tables.n_concepts))
+    matrix = np.zeros((surface.size, tables.n_concepts))
     layers: dict[int, np.ndarray] = {}
     for code, size, keys, table in tables.groups:
         if code not in layers:
-            layers[code] = _layer_ids(lexical, exact, code)
+            layers[code] = _layer_ids(lexical, surface, code)
         ids = layers[code]
         if size == 1:
             probe, shift = ids, 0
@@ -91,8 +86,8 @@ def window_masses(values: Values, lexical, rows: np.ndarray, window: int = WINDO
     out = np.zeros(rows.size, dtype=np.float64)
     if not values or rows.size == 0:
         return out
-    exact, joined, offsets = lexical.positions.gather(rows)
-    events, found = concept_matrix(tables or Tables(values, lexical), lexical, exact, joined)
+    surface, joined, offsets = lexical.positions.gather(rows)
+    events, found = concept_matrix(tables or Tables(values, lexical), lexical, surface, joined)
     if events.size == 0:
         return out
     row_of = np.searchsorted(offsets, events, side="right") - 1
@@ -115,12 +110,12 @@ def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str
     in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts."""
     exact_ids = {lexical._ids["exact"].get(k) for layer, k in wanted if layer == "exact"} - {None}
     loose_ids = {lexical._ids["loose"].get(k) for layer, k in wanted if layer == "loose"} - {None}
-    exact, _, offsets, starts, spaced = lexical.positions.gather(rows, with_starts=True)
-    hit = np.zeros(exact.size, dtype=bool)
+    surface, _, offsets, starts, spaced = lexical.positions.gather(rows, with_starts=True)
+    hit = np.zeros(surface.size, dtype=bool)
     if exact_ids:
-        hit |= np.isin(exact, np.fromiter(exact_ids, dtype=np.int64))
+        hit |= np.isin(_layer_ids(lexical, surface, 0), np.fromiter(exact_ids, dtype=np.int64))
     if loose_ids:
-        hit |= np.isin(_layer_ids(lexical, exact, 2), np.fromiter(loose_ids, dtype=np.int64))
+        hit |= np.isin(_layer_ids(lexical, surface, 2), np.fromiter(loose_ids, dtype=np.int64))
     out: list[list[list[int]]] = [[] for _ in texts]
     marked = np.flatnonzero(hit)
     if marked.size == 0:
