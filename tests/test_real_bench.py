@@ -19,6 +19,7 @@ def test_real_bench_reports_every_engine_and_stage(tmp_path: Path) -> None:
     assert result["rank_bm25"]["p50_ms"] > 0
     assert list(result["stages_ms"]) == list(STAGES) and all(v >= 0 for v in result["stages_ms"].values())
     assert result["stages_ms"]["bm25"] > 0 and result["stages_ms"]["highlight"] > 0
+    assert list(result["stages_cpu_ms"]) == list(STAGES) and result["stages_cpu_ms"]["proximity"] > 0
     assert result["build_passages_per_s"] > 0
     text = render(result)
     assert "bm25s" in text and "rank_bm25" in text and "understanding" in text
