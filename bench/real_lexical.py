@@ -208,9 +208,9 @@ def render(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":  # python -m bench.real_lexical WORK_DIR
+if __name__ == "__main__":  # python -m bench.real_lexical WORK_DIR [N_DOCS]
     import sys
 
-    outcome = run_real(Path(sys.argv[1]))
+    outcome = run_real(Path(sys.argv[1]), n_docs=int(sys.argv[2]) if len(sys.argv) > 2 else REAL_DOCS)
     print(render(outcome))
     print(json.dumps(outcome, ensure_ascii=False, indent=1))

@@ -306,8 +306,26 @@ class LexicalIndex:
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
         """Dense float32 score per row (0 for rows that match no term): exhaustive BM25."""
+        if _csc_matvec is None or self.weights.dtype != np.float32:
+            return self._scatter(*self.columns(query))
+        held, plan = self.cached(("plan", id(query)), lambda: (query, self._plan(query)))
+        if held is not query:
+            plan = self._plan(query)
+        scores = np.zeros(self.n_rows, dtype=np.float32)
+        for bounds, factor in plan:
+            # scipy's CSC mat-vec on one column: scores += factor × weights[start:end] at rows[start:end]
+            _csc_matvec(self.n_rows, 1, bounds, self.rows, self.weights, factor, scores)
+        return scores
+
+    def _plan(self, query: LexicalQuery) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The compiled kernel's arguments per non-empty posting column of the query: ([start, end], [weight])."""
         cols, qweights = self.columns(query)
-        return self._scatter(cols, qweights)
+        plan = []
+        for col, qw in zip(cols.tolist(), qweights.tolist()):
+            start, end = int(self.indptr[col]), int(self.indptr[col + 1])
+            if end > start:
+                plan.append((np.array([start, end], dtype=self.rows.dtype), np.array([qw], dtype=np.float32)))
+        return plan
 
     def _scatter(self, cols: np.ndarray, qweights: np.ndarray) -> np.ndarray:
         scores = np.zeros(self.n_rows, dtype=np.float32)
