@@ -119,6 +119,10 @@ def render_markdown(result: dict) -> str:
                        "overlap span / unaccented / dev", "build s", "index MiB"], rows)
         notes = [f"{r['engine']}: {r['note']}" for r in lex["engines"] if r.get("note")]
         out += [""] + [f"- {n}" for n in notes] + [""]
+    if result.get("real"):
+        from bench.real_lexical import render
+
+        out += [render(result["real"])]
     dense = result.get("dense")
     if dense:
         dist = dense["distribution"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.measure import pin_threads
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-PARTS = ("lexical", "dense", "e2e", "onnx")
+PARTS = ("lexical", "real", "dense", "e2e", "onnx")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--e2e-passages", type=str, default=None, help="số đoạn cho phần đầu-cuối (mặc định = SIZE)")
     p.add_argument("--onnx-passages", type=int, default=512, help="số đoạn cho phép đo ONNX")
     p.add_argument("--rank-bm25-queries", type=int, default=None, help="giới hạn số truy vấn cho rank_bm25 (chậm)")
+    p.add_argument("--real-docs", type=int, default=None,
+                   help="phần real: số văn bản tiếng Việt thật của vbpl-central-1000 được lập chỉ mục (mặc định 562)")
     p.add_argument("--keep-work", action="store_true", help="giữ kho và chỉ mục tổng hợp sau khi đo")
     p.add_argument("--resume", action="store_true",
                    help="dùng lại kho và bản lập chỉ mục từ vựng của lần chạy trước (cần --keep-work lần trước)")
@@ -171,6 +173,12 @@ def run(args: argparse.Namespace) -> dict:
         from bench.lexical_bench import run_lexical
 
         result["lexical"] = _plain(run_lexical(passages, queries, progress, rank_bm25_queries=args.rank_bm25_queries))
+        progress.part_done()
+    if "real" in parts:
+        from bench.real_lexical import REAL_DOCS, run_real
+
+        result["real"] = run_real(work / "real", n_docs=getattr(args, "real_docs", None) or REAL_DOCS, n_queries=args.queries,
+                                  seed=args.seed, progress=progress, rank_bm25_queries=args.rank_bm25_queries or 50)
         progress.part_done()
     if "dense" in parts or "e2e" in parts:
         vectors = _real_vectors(passages, queries, args.real_sample or min(2000, n), args.seed, progress)

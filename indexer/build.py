@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 from indexer.embed.embedders import Embedder, ModelSpec, load_embedder, resolve_model
 from indexer.embed.bundled import parse_name as bundled_name
 from indexer.embed.embed_cache import CACHE_FILE, EmbeddingCache
-from indexer.errors import ModelUnavailable, ReadError, TracuuError, UnsupportedFormat
+from indexer.errors import ModelUnavailable, TracuuError
 from indexer.store.generations import (
     build_lock, current_generation, flip_current, fsync_tree, generation_number, generations, new_generation_dir,
     remove_generations,
@@ -19,7 +19,7 @@ from indexer.store.manifest import (
     FORMAT_VERSION, current_settings, live_roots, new_manifest, pipeline_fingerprint, write_manifest,
 )
 from indexer.model import BuildReport, Document, FileOutcome
-from indexer.read.external import BudgetExceeded, run_budgeted
+from indexer.parallel import process_files, process_found
 from indexer.read.scan import FoundFile, discover, file_sha256
 from indexer.settings import Settings
 from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR
@@ -223,29 +223,13 @@ class _Build:
             return None, lexical_only_message(spec, error)
 
     def _process(self, f: FoundFile) -> Document | FileOutcome:
-        from indexer.structure.chunking import ChunkingParams
-        from indexer.pipeline import preload, process_file_bounded
+        return process_found(f, self.max_bytes, *self._budget())
 
-        preload()
+    def _budget(self) -> tuple[float | None, int | None]:
+        """(seconds, extra bytes of memory) one file may use; None where the setting is 0 (no limit)."""
         seconds = self.settings.file_seconds if self.settings.file_seconds > 0 else None
         memory = int(self.settings.file_memory_mb * 1048576) if self.settings.file_memory_mb > 0 else None
-        try:
-            doc = run_budgeted(process_file_bounded, (f.path, f.root, ChunkingParams(), self.max_bytes),
-                               seconds, memory)
-        except BudgetExceeded as error:
-            return FileOutcome(source=f.source, status="failed", reason=str(error))
-        except UnsupportedFormat as error:
-            return FileOutcome(source=f.source, status="skipped", reason=str(error))
-        except ReadError as error:
-            return FileOutcome(source=f.source, status="failed", reason=str(error))
-        except Exception as error:  # noqa: BLE001 - one unparseable file must not stop the archive
-            return FileOutcome(source=f.source, status="failed",
-                               reason=f"Lỗi khi phân tích tệp ({type(error).__name__}: {error})")
-        if not doc.text.strip():
-            return FileOutcome(source=f.source, status="skipped", reason="Tệp không có chữ (rỗng hoặc chỉ có hình ảnh).",
-                               encoding=doc.encoding)
-        doc.source = f.source
-        return doc
+        return seconds, memory
 
     # ---- writing the new generation -------------------------------------------------------------------------
 
@@ -269,11 +253,14 @@ class _Build:
             else:
                 self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
         pending = {f.source for f in to_process}
+        # read on every core, results in file order (the same index as one after the other)
+        results = process_files([f for f in to_process if f.source not in retried], self.max_bytes,
+                                 None, *self._budget())
         self.on_progress("read", 0, len(to_process))
         for done, f in enumerate(tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress,
                                       leave=False), start=1):
             pending.discard(f.source)
-            result = retried.get(f.source) or self._process(f)
+            result = retried[f.source] if f.source in retried else next(results)
             self._store_one(writer, f, result, stored.get(f.source), pending)
             self.on_progress("read", done, len(to_process))
         for source in writer.collect_garbage():
@@ -289,7 +276,11 @@ class _Build:
 
         from indexer.store.lexical import LexicalIndex
 
-        LexicalIndex.build(writer.chunk_texts()).save(gen_dir / LEXICAL_DIR)
+        from indexer.store.lexical_positions import write_positions
+
+        lexical_index = LexicalIndex.build(writer.chunk_texts())
+        lexical_index.save(gen_dir / LEXICAL_DIR)
+        write_positions(lexical_index, writer.conn, gen_dir / LEXICAL_DIR)
         from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
 
         headers, row_doc = writer.document_headers()

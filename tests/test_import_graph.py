@@ -29,6 +29,7 @@ LAYERS = (
     ("indexer.embed",),
     ("indexer.store",),
     ("indexer.pipeline",),
+    ("indexer.parallel",),  # files through the pipeline on several cores
     ("indexer.build",),
     ("indexer",),
     ("search.ocr_note", "search.evaluate", "search.ui_support", "search.reading", "search.precedents",

@@ -21,6 +21,8 @@ FORMAT_VERSION = 2
 LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/load() use
 _LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
 _BATCH = 8192
+QUERY_CACHE = 8192  # queries whose posting columns (and proximity tables) an index keeps
+_SAMPLE = 4096  # scores sampled to bound the k-th best score before selecting the top k
 _LANGUAGE_ARRAYS = ("exact_freq", "bigram_keys", "bigram_freq")
 _SURFACES_FILE = "surfaces.json"
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
@@ -147,6 +149,22 @@ class LexicalIndex:
         # Word statistics for restoring the diacritics of unaccented queries (LexicalBuilder.language_stats):
         # {"exact_freq", "bigram_keys", "bigram_freq", "surfaces"} or None.
         self.language: dict | None = None
+        # Token positions of each row's passage (indexer.store.lexical_positions), when the index has them
+        # (IndexReader.lexical attaches them).
+        self.positions = None
+        # Per-query work that depends only on the query and this index (posting columns, proximity tables),
+        # keyed by a (kind, query) tuple; cleared when it grows past QUERY_CACHE entries.
+        self.query_cache: dict = {}
+
+    def cached(self, key, compute):
+        """compute() once per key for this index (thread-safe enough: a race computes the same value twice)."""
+        value = self.query_cache.get(key)
+        if value is None:
+            value = compute()
+            if len(self.query_cache) >= QUERY_CACHE:
+                self.query_cache.clear()
+            self.query_cache[key] = value
+        return value
 
     @property
     def n_rows(self) -> int:
@@ -252,7 +270,14 @@ class LexicalIndex:
         return np.where(found, pos, -1).astype(np.int64)
 
     def columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
-        """The posting columns of the query terms that exist in the index, with their summed query weights."""
+        """The posting columns of the query terms that exist in the index, with their summed query weights (cached
+        per query: callers must not modify the arrays)."""
+        # Keyed by identity (the Searcher's cached understanding hands back the same query object; hashing its terms
+        # costs more than looking them up), the query kept in the value so that its id cannot be reused meanwhile.
+        held, result = self.cached(("columns", id(query)), lambda: (query, self._columns(query)))
+        return result if held is query else self._columns(query)
+
+    def _columns(self, query: LexicalQuery) -> tuple[np.ndarray, np.ndarray]:
         keys: dict[int, float] = {}
         for term in query.terms:
             key = self._term_key(term.layer, term.keys)
@@ -281,8 +306,26 @@ class LexicalIndex:
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
         """Dense float32 score per row (0 for rows that match no term): exhaustive BM25."""
+        if _csc_matvec is None or self.weights.dtype != np.float32:
+            return self._scatter(*self.columns(query))
+        held, plan = self.cached(("plan", id(query)), lambda: (query, self._plan(query)))
+        if held is not query:
+            plan = self._plan(query)
+        scores = np.zeros(self.n_rows, dtype=np.float32)
+        for bounds, factor in plan:
+            # scipy's CSC mat-vec on one column: scores += factor × weights[start:end] at rows[start:end]
+            _csc_matvec(self.n_rows, 1, bounds, self.rows, self.weights, factor, scores)
+        return scores
+
+    def _plan(self, query: LexicalQuery) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The compiled kernel's arguments per non-empty posting column of the query: ([start, end], [weight])."""
         cols, qweights = self.columns(query)
-        return self._scatter(cols, qweights)
+        plan = []
+        for col, qw in zip(cols.tolist(), qweights.tolist()):
+            start, end = int(self.indptr[col]), int(self.indptr[col + 1])
+            if end > start:
+                plan.append((np.array([start, end], dtype=self.rows.dtype), np.array([qw], dtype=np.float32)))
+        return plan
 
     def _scatter(self, cols: np.ndarray, qweights: np.ndarray) -> np.ndarray:
         scores = np.zeros(self.n_rows, dtype=np.float32)
@@ -317,16 +360,32 @@ class LexicalIndex:
             scores += boost
         if allowed_rows is not None:
             scores[~_as_mask(allowed_rows, self.n_rows)] = 0.0
-        candidates = np.flatnonzero(scores > 0)
+        candidates = _candidates(scores, k)
         return _top_k(candidates, scores[candidates], k)
+
+
+def _candidates(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows with a positive score that may be in the top k: a superset of it, found in one pass over the scores.
+
+    The k-th best score of a strided sample is at most the k-th best of all, so rows below it cannot be in the top k.
+    """
+    stride = scores.shape[0] // _SAMPLE
+    if stride >= 2:
+        sample = scores[::stride]
+        if sample.shape[0] > k:
+            bound = np.partition(sample, sample.shape[0] - k)[sample.shape[0] - k]
+            if bound > 0:
+                return np.flatnonzero(scores >= bound)
+    return np.flatnonzero(scores > 0)
 
 
 def _top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if candidates.size > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        candidates, scores = candidates[part], scores[part]
+        kth = np.partition(scores, scores.size - k)[scores.size - k]
+        keep = scores >= kth  # every row tied with the k-th score stays, so the tie-break below decides
+        candidates, scores = candidates[keep], scores[keep]
     # Ties broken by row so results are deterministic.
-    order = np.lexsort((candidates, -scores))
+    order = np.lexsort((candidates, -scores))[:k]
     return candidates[order].astype(np.int64), scores[order].astype(np.float32)
 
 

@@ -318,12 +318,15 @@ class IndexReader:
         with self._lock:
             if self._lexical is None:
                 from indexer.store.lexical import LexicalIndex
+                from indexer.store.lexical_positions import PassagePositions
 
                 try:
-                    self._lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
-                    check_lexical_shapes(self._lexical, self.n_rows)
+                    lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
+                    check_lexical_shapes(lexical, self.n_rows)
+                    lexical.positions = PassagePositions.load(self.generation_dir / LEXICAL_DIR, lexical.n_rows)
                 except (OSError, ValueError, KeyError, TypeError, IndexMissing) as error:
                     raise self._damaged(LEXICAL_DIR, error) from error
+                self._lexical = lexical
             return self._lexical
 
     def context_index(self):

@@ -9,6 +9,7 @@ import numpy as np
 from indexer.store.lexical import JOINING_GAP, LAYERS, LexicalIndex, key_triple
 from indexer.store.lexical_build import scan
 from search.query.parse import ParsedQuery
+from search.retrieve.positional import Tables, window_masses
 
 WINDOW = 12  # tokens; about one clause of administrative prose
 PROXIMITY_WEIGHT = 1.0  # bonus per unit of IDF-weighted concept mass found inside the best window
@@ -120,13 +121,25 @@ def best_window(text: str, values: Values, window: int = 0) -> float:
     return _best(_matches(text, _Compiled(values)), window or WINDOW)
 
 
+def _tables(parsed: ParsedQuery, lexical: LexicalIndex) -> tuple[Values, Tables]:
+    values = concept_values(parsed, lexical)
+    return values, Tables(values, lexical)
+
+
 def rerank(parsed: ParsedQuery, lexical: LexicalIndex, rows: np.ndarray, scores: np.ndarray,
-           texts: Sequence[str], weight: float = PROXIMITY_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
-    """BM25 score + weight × best-window mass, re-sorted (ties by BM25 order)."""
+           texts: Sequence[str] | None, weight: float = PROXIMITY_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+    """BM25 score + weight × best-window mass, re-sorted (ties by BM25 order).
+
+    texts: the passages of `rows`; None to use the index's stored token positions (lexical.positions, required then).
+    """
     if rows.size == 0 or weight == 0:
         return rows, scores
-    compiled = _Compiled(concept_values(parsed, lexical))
-    bonus = np.asarray([_best(_matches(text, compiled), WINDOW) for text in texts], dtype=np.float64)
+    if texts is None:
+        values, tables = lexical.cached(("proximity", parsed.concepts), lambda: _tables(parsed, lexical))
+        bonus = window_masses(values, lexical, rows, tables=tables)
+    else:
+        compiled = _Compiled(concept_values(parsed, lexical))
+        bonus = np.asarray([_best(_matches(text, compiled), WINDOW) for text in texts], dtype=np.float64)
     combined = scores.astype(np.float64) + weight * bonus
     order = np.lexsort((np.arange(rows.size), -combined))
     return rows[order], combined[order].astype(np.float32)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -14,6 +15,7 @@ from indexer.model import DocumentInfo
 from search.retrieve import proximity
 from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
 from search.retrieve.fusion import fuse
+from search.retrieve.positional import highlight_rows
 from search.ocr_note import ocr_confidence
 from search.query.restore import DiacriticRestorer
 from search.query.parse import ParsedQuery, QueryUnderstanding
@@ -36,6 +38,7 @@ DENSE_WEIGHT_DOCUMENTS = 0.1
 # eval/real-dev.jsonl: 2 keeps Hit@3 where 1 pushed a second answering passage out; both lift plan recall).
 PASSAGES_PER_DOCUMENT = 2
 CANDIDATES = 50  # per retriever before fusion, at least k
+PARSED_CACHE = 4096  # understood queries kept per Searcher (query understanding is ~10 % of a lexical search)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Searcher:
         self.dense_weight_en = DENSE_WEIGHT_EN
         self.dense_weight_documents = DENSE_WEIGHT_DOCUMENTS
         self.query_understanding = QueryUnderstanding(restorer=DiacriticRestorer.from_index(lexical))
+        self.parse = lru_cache(maxsize=PARSED_CACHE)(self.query_understanding.parse)  # ParsedQuery is frozen
         self._lock = threading.Lock()  # guards the store connection and the lazy embedder
         self._dense = None
         self._dense_loaded = False
@@ -144,7 +148,7 @@ class Searcher:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if k <= 0:
             raise ValueError(f"k must be positive, got {k}")
-        parsed = self.query_understanding.parse(query)
+        parsed = self.parse(query)
         allowed = self._allowed_rows(filters)
         if allowed is not None and not allowed.any():
             return SearchResult(query, self._effective_mode(mode), [], parsed.restored)
@@ -154,7 +158,7 @@ class Searcher:
 
     def searched_as(self, query: str) -> str | None:
         """The query with its diacritics restored from the archive, when it was typed without them; else None."""
-        return self.query_understanding.parse(query).restored
+        return self.parse(query).restored
 
     def ranked_rows(self, parsed: ParsedQuery, k: int, mode: str, allowed: np.ndarray | None = None,
                     fusion: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -243,8 +247,10 @@ class Searcher:
         rows, scores = self.lexical.search(parsed.lexical, n, allowed, boost=boost)
         if rows.size == 0 or self.proximity_weight == 0:
             return rows, scores
-        with self._lock:
-            texts = [c.text for c in self.reader.chunk_rows([int(r) for r in rows])]
+        texts = None  # the index's stored token positions stand in for the passage texts
+        if self.lexical.positions is None:
+            with self._lock:
+                texts = [c.text for c in self.reader.chunk_rows([int(r) for r in rows])]
         return proximity.rerank(parsed, self.lexical, rows, scores, texts, self.proximity_weight)
 
     # ---- pieces ------------------------------------------------------------------------------------------
@@ -308,8 +314,12 @@ class Searcher:
         with self._lock:
             chunks = self.reader.chunk_rows([int(r) for r in rows])
         docs = self._documents_by_id()
+        marked = None
+        if self.lexical.positions is not None:
+            marked = highlight_rows(self.lexical, parsed.highlight_terms, rows, [c.text for c in chunks])
         hits = []
         for rank, (chunk, score) in enumerate(zip(chunks, scores.tolist()), start=1):
+            spans = marked[rank - 1] if marked is not None else highlight_spans(chunk.text, parsed)
             doc = docs.get(chunk.doc_id)
             hits.append(Hit(
                 rank=rank,
@@ -324,7 +334,7 @@ class Searcher:
                 heading=chunk.heading,
                 page=chunk.page_start,
                 text=chunk.text,
-                highlights=highlight_spans(chunk.text, parsed),
+                highlights=spans,
                 ocr_confidence=ocr_confidence(self.reader, chunk.doc_id, chunk.page_start),
             ))
         return hits

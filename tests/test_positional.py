@@ -1,0 +1,145 @@
+"""Stored token positions: proximity and highlights from them equal the text-scanning versions, hit for hit."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.model import indexed_text
+from indexer.store.lexical import LEXICAL_DIR, LexicalIndex, exact_key
+from indexer.store.lexical_positions import (INDPTR_FILE, SURFACES_FILE, STARTS_FILE, TOKENS_FILE,
+                                             PassagePositions, add_to_index, passage_texts)
+from search.query.parse import QueryUnderstanding
+from search.retrieve import proximity
+from search.retrieve.positional import highlight_rows, window_masses
+from search.retrieve.searcher import Searcher, highlight_spans
+
+REPO = Path(__file__).resolve().parents[1]
+# Edge cases of the class: leading space before the first token (must not join a previous row), bigrams across
+# "/" "-" "." and broken by commas or line breaks, a word repeated far apart, unaccented and upper-case forms.
+EDGE_PASSAGES = [
+    " báo cáo kết quả định kỳ hàng quý về Sở Nội vụ",
+    "Kế hoạch 80/KH-UBND ngày 10/5/2023, báo cáo\nkết quả; hàng, quý",
+    "BÁO CÁO " + "kết quả " * 20 + "hàng quý",
+    "bao cao ket qua hang quy ve so noi vu",
+    "",
+    "...",
+    "Hòa Phát, hoà phát – khu liên hợp sản xuất gang thép.",
+    # exact keys collide across spellings: "dùng" and a literal "dung2" are both dung2 (found on vbpl texts, where
+    # deriving the loose key from the exact one lost the highlight and the proximity of "dùng")
+    "phương tiện chuyên dùng đường sắt, quản lý sử dụng đường ngang; mã dung2 trong bảng",
+]
+QUERIES = [
+    "định kỳ hàng quý báo cáo kết quả",
+    "bao cao ket qua hang quy",
+    "80/KH-UBND",
+    "khu liên hợp gang thép Hòa Phát",
+    "Sở Nội vụ",
+    "kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?",
+    "which plans require quarterly reporting",
+    "chuyên dùng đường",
+    "quan ly su dung duong",
+]
+
+
+def _corpus_passages() -> list[str]:
+    passages = []
+    for path in sorted((REPO / "corpus").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        passages += [p for p in text.split("\n\n") if p.strip()][:40]
+    return passages
+
+
+@pytest.fixture(scope="module")
+def indexed() -> tuple[LexicalIndex, list[str]]:
+    passages = EDGE_PASSAGES + _corpus_passages()
+    # The index reads context + passage, positions hold the passage only (as in a real build).
+    lexical = LexicalIndex.build([indexed_text("Kế hoạch 80/KH-UBND · tỉnh Quảng Ngãi", p) for p in passages])
+    lexical.positions = PassagePositions.build(lexical, passages)
+    return lexical, passages
+
+
+def test_positions_cover_every_passage_token(indexed) -> None:
+    lexical, passages = indexed
+    positions = lexical.positions
+    assert positions.n_rows == len(passages)
+    surface, joined, offsets = positions.gather(np.arange(len(passages)))
+    exact = positions.surfaces[surface, 0]
+    assert (positions.surfaces[surface] >= 0).all()  # every passage token's keys are in the vocabulary
+    # the first token of every row never joins, even after a leading space
+    assert not joined[offsets[:-1][np.diff(offsets) > 0]].any()
+    first = exact[offsets[0]:offsets[1]]
+    assert [lexical.vocab["exact"][i] for i in first[:2]] == [exact_key("báo"), exact_key("cáo")]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_window_masses_equal_text_scan(indexed, query: str) -> None:
+    lexical, passages = indexed
+    parsed = QueryUnderstanding().parse(query)
+    values = proximity.concept_values(parsed, lexical)
+    rows = np.arange(len(passages))
+    stored = window_masses(values, lexical, rows)
+    scanned = np.asarray([proximity.best_window(p, values) for p in passages])
+    np.testing.assert_allclose(stored, scanned, rtol=1e-12, atol=0)
+    assert scanned.any() or query.startswith("which")
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_highlights_equal_text_scan(indexed, query: str) -> None:
+    lexical, passages = indexed
+    parsed = QueryUnderstanding().parse(query)
+    rows = np.arange(len(passages))[::-1]  # any row order
+    stored = highlight_rows(lexical, parsed.highlight_terms, rows, [passages[r] for r in rows])
+    assert stored == [highlight_spans(passages[r], parsed) for r in rows]
+
+
+def test_rerank_from_positions_equals_rerank_from_texts(indexed) -> None:
+    lexical, passages = indexed
+    parsed = QueryUnderstanding().parse("báo cáo kết quả hàng quý")
+    rows, scores = lexical.search(parsed.lexical, 20)
+    by_text = proximity.rerank(parsed, lexical, rows, scores, [passages[r] for r in rows])
+    by_positions = proximity.rerank(parsed, lexical, rows, scores, None)
+    assert by_text[0].tolist() == by_positions[0].tolist()
+    np.testing.assert_allclose(by_text[1], by_positions[1], rtol=1e-6)
+    # proximity matters here: the passage with the words together beats the one with them 20 words apart
+    order = by_positions[0].tolist()
+    assert order.index(0) < order.index(2)
+
+
+def test_built_index_has_positions_and_searches_as_without(lexical_index_dir: Path) -> None:
+    searcher = Searcher.open(lexical_index_dir)
+    assert searcher.lexical.positions is not None
+    plain = Searcher.open(lexical_index_dir)
+    plain.lexical.positions = None  # the text-scanning path of indexes built before positions
+    for query in QUERIES:
+        fast = searcher.search(query, k=10, mode="lexical")
+        slow = plain.search(query, k=10, mode="lexical")
+        assert [(h.doc_id, h.text, h.highlights) for h in fast] == [(h.doc_id, h.text, h.highlights) for h in slow]
+        assert [h.score for h in fast] == pytest.approx([h.score for h in slow], rel=1e-5)
+
+
+def test_old_index_without_positions_loads_and_gets_them_added(lexical_index_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(lexical_index_dir, copy)
+    generation = copy / (copy / "CURRENT").read_text().strip()
+    for name in (INDPTR_FILE, TOKENS_FILE, STARTS_FILE, SURFACES_FILE):
+        (generation / LEXICAL_DIR / name).unlink()
+    assert Searcher.open(copy).lexical.positions is None
+    added = add_to_index(copy)
+    loaded = Searcher.open(copy).lexical.positions
+    assert loaded is not None and loaded.n_rows == added.n_rows
+    conn = sqlite3.connect(generation / "tracuu.sqlite")
+    texts = list(passage_texts(conn))
+    conn.close()
+    assert np.array_equal(PassagePositions.build(LexicalIndex.load(generation / LEXICAL_DIR), texts).tokens,
+                          np.asarray(loaded.tokens))
+
+
+def test_positions_of_another_size_are_ignored(tmp_path: Path) -> None:
+    positions = PassagePositions.build(LexicalIndex.build(["một hai"]), ["một hai"])
+    positions.save(tmp_path)
+    assert PassagePositions.load(tmp_path, n_rows=1) is not None
+    assert PassagePositions.load(tmp_path, n_rows=2) is None
