@@ -1,6 +1,8 @@
 """Stored token positions: proximity and highlights from them equal the text-scanning versions, hit for hit."""
 from __future__ import annotations
 
+import json
+
 import shutil
 import sqlite3
 from pathlib import Path
@@ -127,6 +129,10 @@ def test_old_index_without_positions_loads_and_gets_them_added(lexical_index_dir
     generation = copy / (copy / "CURRENT").read_text().strip()
     for name in (INDPTR_FILE, TOKENS_FILE, STARTS_FILE, SURFACES_FILE):
         (generation / LEXICAL_DIR / name).unlink()
+    manifest_path = generation / "manifest.json"  # an index that old also predates the manifest's file records
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.pop("files", None)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     assert Searcher.open(copy).lexical.positions is None
     added = add_to_index(copy)
     loaded = Searcher.open(copy).lexical.positions

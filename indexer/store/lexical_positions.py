@@ -208,3 +208,16 @@ if __name__ == "__main__":  # python -m indexer.store.lexical_positions INDEX_DI
 
     done = add_to_index(Path(sys.argv[1]))
     print(f"{done.n_rows} đoạn, {done.tokens.shape[0]} từ")
+
+
+def load_lexical(directory: Path, n_rows: int, check=None):
+    """The LexicalIndex saved in `directory` with its positions attached (None when it has none); `check(index)`,
+    when given, runs before the positions are read (IndexReader passes its shape check). Errors: OSError,
+    ValueError, KeyError, TypeError, IndexMissing for missing or damaged files."""
+    from indexer.store.lexical import LexicalIndex
+
+    lexical = LexicalIndex.load(Path(directory))
+    if check is not None:
+        check(lexical, n_rows)
+    lexical.positions = PassagePositions.load(Path(directory), lexical.n_rows)
+    return lexical

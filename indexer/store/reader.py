@@ -317,16 +317,12 @@ class IndexReader:
         """The lexical index (indexer.store.lexical.LexicalIndex), loaded once."""
         with self._lock:
             if self._lexical is None:
-                from indexer.store.lexical import LexicalIndex
-                from indexer.store.lexical_positions import PassagePositions
+                from indexer.store.lexical_positions import load_lexical
 
                 try:
-                    lexical = LexicalIndex.load(self.generation_dir / LEXICAL_DIR)
-                    check_lexical_shapes(lexical, self.n_rows)
-                    lexical.positions = PassagePositions.load(self.generation_dir / LEXICAL_DIR, lexical.n_rows)
+                    self._lexical = load_lexical(self.generation_dir / LEXICAL_DIR, self.n_rows, check_lexical_shapes)
                 except (OSError, ValueError, KeyError, TypeError, IndexMissing) as error:
                     raise self._damaged(LEXICAL_DIR, error) from error
-                self._lexical = lexical
             return self._lexical
 
     def context_index(self):
