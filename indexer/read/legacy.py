@@ -51,7 +51,7 @@ _VIETNAMESE_LETTERS = frozenset(
 
 # TCVN3 characters that convert to lowercase letters (what a ".Vn…H" font draws as capitals).
 _TCVN3_LOWER = frozenset(chr(code) for code, letter in TCVN3_CHARS.items() if letter.islower())
-# Converted text (in the document's known encoding) needed before short ambiguous paragraphs follow it.
+# Converted text (in the document's encoding) that makes short ambiguous paragraphs follow it (or two paragraphs).
 _TRUSTED_PRIOR_CHARS = 100
 
 # Characters a VNI text is made of (modifiers and single-glyph letters), to decide whether it is worth trying.
@@ -267,7 +267,7 @@ def convert_runs_tagged(runs: list[Run], known: str | None = None) -> tuple[str,
     A run in a legacy font is converted by its font; a paragraph keeps that reading unless scoring shows
     its text was not in that encoding after all (Unicode typed in a .VnTime paragraph). Paragraphs without
     font hints are scored, ties going to the encoding the rest of the document uses; once the document is
-    known to be TCVN3 or VNI (`known`, its fonts, or at least 100 converted characters), a short paragraph
+    known to be TCVN3 or VNI (`known`, its fonts, two converted paragraphs or 100 converted characters), a paragraph
     that reads as valid words both ways ("Sè" / "Số") takes the document's encoding.
     """
     paragraphs = _split_paragraphs(runs)
@@ -275,15 +275,19 @@ def convert_runs_tagged(runs: list[Run], known: str | None = None) -> tuple[str,
     fonts_used: Counter = Counter()
     for _, by_font in readings:
         fonts_used.update(by_font)
+    converted_paragraphs = 0
     if not fonts_used:
         # No font hints: a first pass over the paragraphs finds the document's encoding.
         for options, _ in readings:
             encoding, text = _best_reading(options, None)
             if encoding:
                 fonts_used[encoding] += len(text)
+                converted_paragraphs += 1
     # Ambiguous paragraphs ("Tæ" is TCVN3 "Tổ" and VNI "Tỉ") side with the document's main encoding.
     prior = known or (fonts_used.most_common(1)[0][0] if fonts_used else None)
-    trusted = prior in ("tcvn3", "vni") and (known is not None or fonts_used[prior] >= _TRUSTED_PRIOR_CHARS)
+    trusted = prior in ("tcvn3", "vni") and (
+        known is not None or fonts_used[prior] >= _TRUSTED_PRIOR_CHARS or converted_paragraphs >= 2
+    )
     out: list[str] = []
     used: Counter = Counter()
     for options, by_font in readings:
@@ -351,8 +355,8 @@ def _paragraph_readings(paragraph: list[Run]) -> tuple[dict[str, str], Counter]:
     pieces = []
     for text, font in paragraph:
         encoding = detect_encoding_by_font(font)
-        if encoding is None:
-            pieces.append(text)
+        if encoding is None or set(text) & _UNICODE_ONLY:
+            pieces.append(text)  # letters no 8-bit font can hold: Unicode typed in a legacy font
             continue
         if text.strip():
             by_font[encoding] += len(text)

@@ -1,6 +1,7 @@
 """OpenDocument XML (flat .fodt/.fods/.fodp or the parts of a zipped .odt/.ods/.odp) → pages of font runs."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -38,6 +39,9 @@ _PARAGRAPHS = frozenset(_q(t) for t in ("text:p", "text:h"))
 _TEXT_NS = f"{{{_NS['text']}}}"
 _BLOCKS = frozenset(_q(t) for t in ("text:list", "text:list-item", "text:list-header", "text:section", "text:note-body"))
 _PAGE_BREAK = "\f"  # page separator inside run text; split on it after conversion
+CELL_SEPARATOR = " | "  # between the cells of a table row read as one line (tabs would become plain spaces)
+_DEFAULT_SHEET = re.compile(r"(sheet|trang[ _]tính|feuil|tabelle|hoja|foglio)\s*\d*", re.I)
+_ROW_GROUPS = frozenset(_q(t) for t in ("table:table-header-rows", "table:table-rows", "table:table-row-group"))
 
 
 @dataclass
@@ -147,10 +151,19 @@ class _Walker:
         elif tag == _q("text:soft-page-break"):
             self.emit(_PAGE_BREAK, None)
         elif tag in (_q("table:table"), _q("draw:page")) and self.kind in ("spreadsheet", "presentation"):
-            # One page per sheet or slide.
+            # One page per sheet or slide; a sheet starts with its name, as a heading.
             if self.pages_started:
                 self.emit(_PAGE_BREAK, None)
             self.pages_started += 1
+            if tag == _q("table:table") and (heading := sheet_heading(element.get(_q("table:name")))):
+                self.emit(heading, None)
+        elif tag == _q("table:table") and self.kind == "text" and _is_data_table(element):
+            # A table of data (annex, list of tasks): one line per row, so a row's cells stay together.
+            self.emit("\n", None)
+            for row in _rows(element):
+                self._row(row, font)
+            self.emit("\n", None)
+            return
         if tag == _q("text:note-body"):
             # Footnotes go after the body, as a reader meets them, instead of splitting the sentence they annotate.
             saved_runs, self.runs = self.runs, []
@@ -179,7 +192,7 @@ class _Walker:
             self.emit("\n", font)
 
     def _row(self, row: ET.Element, font: str | None) -> None:
-        """A spreadsheet row becomes one line, its non-empty cells separated by tabs."""
+        """A table row becomes one line, its non-empty cells separated by CELL_SEPARATOR."""
         first = True
         for cell in row:
             if cell.tag not in (_q("table:table-cell"), _q("table:covered-table-cell")):
@@ -192,7 +205,7 @@ class _Walker:
             if not text:
                 continue
             if not first:
-                self.emit("\t", None)
+                self.emit(CELL_SEPARATOR, None)
             first = False
             for k, (piece, piece_font) in enumerate(cell_runs):
                 # Paragraph ends inside a cell become spaces so that the row stays on one line.
@@ -200,3 +213,30 @@ class _Walker:
                 self.emit(piece.rstrip() if k == len(cell_runs) - 1 else piece, piece_font)
         if not first:
             self.emit("\n", None)
+
+
+def sheet_heading(name: str | None) -> str:
+    """The heading line of a sheet: its name and a newline, "" for an unnamed or default name ("Sheet1")."""
+    name = " ".join((name or "").split())
+    return "" if not name or _DEFAULT_SHEET.fullmatch(name) else name + "\n"
+
+
+def _rows(table: ET.Element) -> list[ET.Element]:
+    """The rows of a table (inside header-row and row groups too), not those of tables nested in its cells."""
+    rows = []
+    for child in table:
+        if child.tag == _q("table:table-row"):
+            rows.append(child)
+        elif child.tag in _ROW_GROUPS:
+            rows.extend(_rows(child))
+    return rows
+
+
+def _is_data_table(table: ET.Element) -> bool:
+    """A table of data rather than a layout table (the two header columns, the signature block): three or more
+    filled columns, or four or more rows with two filled cells."""
+    filled = []
+    for row in _rows(table):
+        cells = [c for c in row if c.tag == _q("table:table-cell") and "".join(c.itertext()).strip()]
+        filled.append(len(cells))
+    return any(n >= 3 for n in filled) or sum(n >= 2 for n in filled) >= 4

@@ -15,6 +15,7 @@ from indexer.read.guards import check_pdf_streams, check_zip_file
 from indexer.read.legacy import decode_legacy_text, fix_legacy_lines, fix_legacy_text
 from indexer.model import RawText
 from indexer.read.formats.pdf_legacy import fix_pdf_legacy
+from indexer.read.formats.xlsx import read_xlsx
 from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr
 from indexer.read.pdfcompat import expand_filter_abbreviations, pdfium_pages
 from indexer.read.office import OFFICE_EXTENSIONS, read_office
@@ -347,4 +348,6 @@ _READERS: dict[str, Callable[[Path], RawText]] = {
     ".html": _read_html,
     ".htm": _read_html,
     **{ext: read_office for ext in OFFICE_EXTENSIONS},  # .doc/.rtf/.xls/.ppt via LibreOffice, .odt/.ods/.odp directly
+    ".xlsx": read_xlsx,  # openpyxl, as tables (LibreOffice is not needed)
+    ".xlsm": read_xlsx,
 }
