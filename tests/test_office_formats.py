@@ -183,6 +183,7 @@ TABLE_FODT = """<?xml version="1.0" encoding="UTF-8"?>
   <table:table-row><table:table-cell><text:p>1</text:p></table:table-cell>
    <table:table-cell><text:p>Rà soát</text:p><text:p>thủ tục</text:p></table:table-cell></table:table-row>
   <table:table-row><table:table-cell><text:p>2</text:p></table:table-cell><table:table-cell><text:p>Báo cáo</text:p></table:table-cell></table:table-row>
+  <text:soft-page-break/>
   <table:table-row><table:table-cell><text:p>3</text:p></table:table-cell><table:table-cell><text:p>Tổng kết</text:p></table:table-cell></table:table-row>
   </table:table>
  </office:text></office:body>
@@ -193,6 +194,7 @@ def test_odf_data_table_rows_are_lines():
     text = "".join(t for t, _ in parse_odf(TABLE_FODT).runs)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     assert lines == ["UBND X", "CỘNG HÒA", "STT | Việc", "1 | Rà soát thủ tục", "2 | Báo cáo", "3 | Tổng kết"]
+    assert "3 | Tổng kết" in text.split("\f")[1] and "2 | Báo cáo" in text.split("\f")[0]  # page breaks between rows kept
 
 
 def _workbook(path: Path) -> Path:

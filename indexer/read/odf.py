@@ -160,8 +160,11 @@ class _Walker:
         elif tag == _q("table:table") and self.kind == "text" and _is_data_table(element):
             # A table of data (annex, list of tasks): one line per row, so a row's cells stay together.
             self.emit("\n", None)
-            for row in _rows(element):
-                self._row(row, font)
+            for row in _rows(element, with_breaks=True):
+                if row.tag == _q("text:soft-page-break"):
+                    self.emit(_PAGE_BREAK, None)
+                else:
+                    self._row(row, font)
             self.emit("\n", None)
             return
         if tag == _q("text:note-body"):
@@ -221,14 +224,15 @@ def sheet_heading(name: str | None) -> str:
     return "" if not name or _DEFAULT_SHEET.fullmatch(name) else name + "\n"
 
 
-def _rows(table: ET.Element) -> list[ET.Element]:
-    """The rows of a table (inside header-row and row groups too), not those of tables nested in its cells."""
+def _rows(table: ET.Element, with_breaks: bool = False) -> list[ET.Element]:
+    """The rows of a table (inside header-row and row groups too), not those of tables nested in its cells;
+    `with_breaks`: the soft page breaks between rows too, in document order."""
     rows = []
     for child in table:
-        if child.tag == _q("table:table-row"):
+        if child.tag == _q("table:table-row") or (with_breaks and child.tag == _q("text:soft-page-break")):
             rows.append(child)
         elif child.tag in _ROW_GROUPS:
-            rows.extend(_rows(child))
+            rows.extend(_rows(child, with_breaks))
     return rows
 
 
