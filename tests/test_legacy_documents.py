@@ -219,3 +219,13 @@ def test_convert_font_pieces_keeps_unicode_in_a_legacy_font():
     assert texts == ["Báo cáo tình hình thực hiện"] and not used
     texts, used = convert_font_pieces([("kÕ ho¹ch ", ".VnTimeH"), ("sè 5", ".VnTime")])
     assert texts == ["KẾ HOẠCH ", "số 5"] and used["tcvn3"] > 0
+
+
+@pytest.mark.parametrize(("font", "uppercase"), [
+    ("VnTimeHBold", True), ("GDNPMG+VnTimeHBold", True), (".VnArialH,Italic", True), (".VnTimeH-BoldItalic", True),
+    ("VnTimeBold", False), ("FBHPEM+VnTime", False), (".VnArial Narrow", False), (".VnBlack", False),
+])
+def test_capital_fonts_with_a_style_in_their_pdf_name(font, uppercase):
+    from indexer.read.legacy import is_uppercase_font
+
+    assert is_uppercase_font(font) is uppercase

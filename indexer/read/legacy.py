@@ -83,9 +83,13 @@ def detect_encoding_by_font(font_name: str | None) -> str | None:
 
 
 def is_uppercase_font(font_name: str | None) -> bool:
-    """TCVN3 has lowercase toned letters only; capitals come from the ".Vn…H" fonts, whose glyphs are all caps."""
-    name = _clean_font_name(font_name)
+    """TCVN3 has lowercase toned letters only; capitals come from the ".Vn…H" fonts, whose glyphs are all caps
+    (".VnTimeH", and in PDFs with the style after it: "VnTimeHBold", ".VnArialH,Italic")."""
+    name = _STYLE_SUFFIX.sub("", _clean_font_name(font_name))
     return detect_encoding_by_font(name) == "tcvn3" and name.endswith("H")
+
+
+_STYLE_SUFFIX = re.compile(r"(?:[\s,\-]*(?:bold|italic|oblique|regular|black|light|narrow\b)?)*$", re.I)
 
 
 def _clean_font_name(font_name: str | None) -> str:

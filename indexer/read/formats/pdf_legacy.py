@@ -88,13 +88,19 @@ def capitals_by_font(page: str, runs: list[Run]) -> str:
     The words of the page and of the font runs are matched in order (difflib on lowercased words), so text the
     PDF reader rearranged or repaired is left as it is rather than misplaced.
     """
-    flagged: list[tuple[str, bool]] = []
+    # The runs' text converted by font, with which characters a capital font drew: a word split over runs
+    # ("Thñ t" + "−" + "íng") is judged whole, by the font of most of its letters.
+    pieces, drawn_upper = [], []
     for text, font in runs:
         upper = is_uppercase_font(font)
         converted = convert_text(text, "tcvn3", uppercase=upper) if detect_encoding_by_font(font) == "tcvn3" else text
-        flagged.extend((m.group().lower(), upper) for m in _WORD.finditer(converted))
-    if not any(upper for _, upper in flagged):
+        pieces.append(converted)
+        drawn_upper.extend([upper] * len(converted))
+    if not any(drawn_upper):
         return page
+    joined = "".join(pieces)
+    flagged = [(m.group().lower(), 2 * sum(drawn_upper[m.start():m.end()]) > m.end() - m.start())
+               for m in _WORD.finditer(joined)]
     words = list(_WORD.finditer(page))
     matcher = difflib.SequenceMatcher(None, [m.group().lower() for m in words], [w for w, _ in flagged], autojunk=False)
     out = list(page)
