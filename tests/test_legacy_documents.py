@@ -229,3 +229,26 @@ def test_capital_fonts_with_a_style_in_their_pdf_name(font, uppercase):
     from indexer.read.legacy import is_uppercase_font
 
     assert is_uppercase_font(font) is uppercase
+
+
+LEGACY = Path(__file__).resolve().parents[2] / "shared" / "data" / "legacy-encodings"
+
+
+@pytest.mark.parametrize(("name", "printed"), [
+    ("2006-16EZE_TT01.06GopvonDNNVV.pdf", ["NGÂN HÀNG NHÀ NƯỚC", "THÔNG TƯ", "Số : 01/2006/TT-NHNN"]),
+    ("2006-19412_QD115.04TTg_BLTch_DNNVV.pdf", ["CỦA THỦ TƯ", "CHÍNH PHỦ SỐ 115/2004/QĐ-TTG", "Căn cứ Luật Tổ chức"]),
+])
+def test_real_tcvn3_pdfs_read_as_printed(name, printed):
+    """Public TCVN3 PDFs (legacy-encodings corpus): ground truth ignoring case, and the capital-font lines in capitals
+    as the rendered page shows them (the transcripts keep the lowercase keystrokes of .VnTimeH text)."""
+    from bench.legacy_score import score_text
+
+    path = LEGACY / "corpus" / "public-domain" / "tcvn3" / name
+    if not path.is_file():
+        pytest.skip("legacy-encodings data set not present")
+    raw = read_file(path)
+    text = "\n".join(raw.pages)
+    _, nocase, _, marked = score_text((LEGACY / "ground-truth" / f"{path.stem}.txt").read_text(encoding="utf-8"), text)
+    assert marked > 300 and nocase >= 0.97
+    for phrase in printed:
+        assert phrase in text
