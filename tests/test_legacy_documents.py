@@ -252,3 +252,14 @@ def test_real_tcvn3_pdfs_read_as_printed(name, printed):
     assert marked > 300 and nocase >= 0.97
     for phrase in printed:
         assert phrase in text
+
+
+def test_fix_legacy_lines_keeps_lines_with_their_own_breaks_in_place():
+    from collections import Counter
+
+    from indexer.read.legacy import fix_legacy_lines
+
+    lines = ["Số: 06/KH-UBND", "Tæ chøc thùc hiÖn\nkÕ ho¹ch n¨m 2005", "Hà Nội", "c¸c x·, thÞ trÊn"]
+    text, encoding = fix_legacy_lines(lines, {"Số: 06/KH-UBND", "Hà Nội"}, Counter({"tcvn3": 40}))
+    assert text.split("\n") == ["Số: 06/KH-UBND", "Tổ chức thực hiện", "kế hoạch năm 2005", "Hà Nội", "các xã, thị trấn"]
+    assert encoding == "tcvn3"

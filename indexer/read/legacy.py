@@ -332,9 +332,11 @@ def fix_legacy_lines(lines: list[str], done: set[str], by_font: Counter) -> tupl
     known = by_font.most_common(1)[0][0] if by_font else None
     rest = [k for k, line in enumerate(lines) if line not in done]
     fixed, found = fix_legacy_text("\n".join(lines[k] for k in rest), known=known)
-    out = list(lines)
-    for k, line in zip(rest, fixed.split("\n")):
-        out[k] = line
+    out, parts, at = list(lines), fixed.split("\n"), 0
+    for k in rest:  # a line may hold line breaks of its own: it takes back as many parts
+        width = lines[k].count("\n") + 1
+        out[k] = "\n".join(parts[at:at + width])
+        at += width
     used = Counter(by_font)
     if found:
         used[found] += 1
