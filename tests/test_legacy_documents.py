@@ -263,3 +263,12 @@ def test_fix_legacy_lines_keeps_lines_with_their_own_breaks_in_place():
     text, encoding = fix_legacy_lines(lines, {"Số: 06/KH-UBND", "Hà Nội"}, Counter({"tcvn3": 40}))
     assert text.split("\n") == ["Số: 06/KH-UBND", "Tổ chức thực hiện", "kế hoạch năm 2005", "Hà Nội", "các xã, thị trấn"]
     assert encoding == "tcvn3"
+
+
+def test_a_legacy_font_run_partly_retyped_in_unicode_is_still_converted():
+    # "thiết", "phụ" retyped in Unicode inside a .VnTime cell: the TCVN3 words around them still need converting.
+    texts, used = convert_font_pieces([("M¸y mãc thiết bÞ, phụ tïng", ".VnTime")])
+    assert texts == ["Máy móc thiết bị, phụ tùng"] and used["tcvn3"] > 0
+    # All Unicode in a .VnTime cell: converting would only turn "trì" into "trỡ"; it is kept.
+    texts, used = convert_font_pieces([("Cơ quan chủ trì", ".VnTime")])
+    assert texts == ["Cơ quan chủ trì"] and not used

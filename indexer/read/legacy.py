@@ -241,21 +241,17 @@ def _mostly_fixed(before: list[str], after: list[str]) -> bool:
 
 def _not_worse(before: list[str], after: list[str]) -> bool:
     """The conversion breaks no valid syllable and turns at least one changed word into a valid syllable."""
-    if len(before) != len(after):
-        return False
     changed = [(b, a) for b, a in zip(before, after) if b != a and any(ch.isalpha() for ch in a)]
-    if any(is_syllable(b) and not is_syllable(a) for b, a in changed):
-        return False
-    return any(is_syllable(a) for _, a in changed)
+    broken = any(is_syllable(b) and not is_syllable(a) for b, a in changed)
+    return len(before) == len(after) and not broken and any(is_syllable(a) for _, a in changed)
 
 
 def fix_legacy_text(text: str, known: str | None = None) -> tuple[str, str | None]:
     """Convert the legacy-encoded paragraphs of a decoded text without font hints (PDF text layers, plain text).
 
     Each paragraph is scored as it is, as TCVN3 and as VNI; returns the text and the legacy encoding found
-    ("tcvn3", "vni", "tcvn3+vni", "utf-8" for repaired mojibake, None when nothing was converted).
-    `known` is the encoding the document is known to use (from its font names): every paragraph that reads
-    as well in it is converted, however short.
+    ("tcvn3", "vni", "tcvn3+vni", "utf-8" for repaired mojibake, None when nothing was converted). `known`:
+    the document's encoding known from its font names; every paragraph that reads as well in it is converted.
     """
     return convert_runs_tagged([(text, None)], known=known)
 
@@ -337,9 +333,7 @@ def fix_legacy_lines(lines: list[str], done: set[str], by_font: Counter) -> tupl
         width = lines[k].count("\n") + 1
         out[k] = "\n".join(parts[at:at + width])
         at += width
-    used = Counter(by_font)
-    if found:
-        used[found] += 1
+    used = Counter(by_font) + Counter([found] if found else [])
     return "\n".join(out), _dominant(used)
 
 
@@ -361,12 +355,16 @@ def _paragraph_readings(paragraph: list[Run]) -> tuple[dict[str, str], Counter]:
     pieces = []
     for text, font in paragraph:
         encoding = detect_encoding_by_font(font)
-        if encoding is None or set(text) & _UNICODE_ONLY:
-            pieces.append(text)  # letters no 8-bit font can hold: Unicode typed in a legacy font
+        if encoding is None:
+            pieces.append(text)
+            continue
+        converted = convert_text(text, encoding, uppercase=is_uppercase_font(font))
+        if set(text) & _UNICODE_ONLY and _validity_counts(converted)[0] <= _validity_counts(text)[0]:
+            pieces.append(text)  # letters no 8-bit font holds, and converting fixes no word: Unicode in a legacy font
             continue
         if text.strip():
             by_font[encoding] += len(text)
-        pieces.append(convert_text(text, encoding, uppercase=is_uppercase_font(font)))
+        pieces.append(converted)
     if by_font:
         options["font"] = "".join(pieces)
     return options, by_font
