@@ -197,6 +197,27 @@ def test_odf_data_table_rows_are_lines():
     assert "3 | Tổng kết" in text.split("\f")[1] and "2 | Báo cáo" in text.split("\f")[0]  # page breaks between rows kept
 
 
+def _flat_table(rows: list[list[str]]) -> bytes:
+    cells = "".join("<table:table-row>" + "".join(f"<table:table-cell><text:p>{c}</text:p></table:table-cell>" for c in row)
+                    + "</table:table-row>" for row in rows)
+    return TABLE_FODT.replace(TABLE_FODT[TABLE_FODT.index(b"<office:text>"):TABLE_FODT.index(b"</office:text>")],
+                              f"<office:text><table:table>{cells}</table:table>".encode("utf-8"))
+
+
+def test_layout_tables_keep_one_cell_a_line():
+    def lines(rows):
+        text = "".join(t for t, _ in parse_odf(_flat_table(rows)).runs)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    # A whole form laid out in a table: the header with the motto (here in TCVN3 bytes), single-cell rows.
+    form = [["TÊN DOANH NGHIỆP", "CéNG HOµ X· HéI CHñ NGHÜA VIÖT NAM"], ["Số:", "Ngày"], ["Địa chỉ", "Điện thoại"],
+            ["Vốn", "Ngành"], ["Kính gửi: Phòng đăng ký kinh doanh"], ["1. Tên công ty"], ["2. Địa chỉ"]]
+    assert lines(form)[:2] == ["TÊN DOANH NGHIỆP", "CéNG HOµ X· HéI CHñ NGHÜA VIÖT NAM"]
+    mostly_single = [["A", "B"], ["C", "D"], ["E", "F"], ["G", "H"], ["I"], ["J"], ["K"], ["L"], ["M"]]
+    assert lines(mostly_single)[:2] == ["A", "B"]
+    assert lines([["STT", "Việc", "Hạn"], ["1", "Rà soát", "Quý II"]]) == ["STT | Việc | Hạn", "1 | Rà soát | Quý II"]
+
+
 def _workbook(path: Path) -> Path:
     openpyxl = pytest.importorskip("openpyxl")
     from openpyxl.styles import Font

@@ -5,6 +5,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from indexer.read.legacy import tcvn3_to_unicode, vni_to_unicode
+
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
@@ -41,6 +43,7 @@ _BLOCKS = frozenset(_q(t) for t in ("text:list", "text:list-item", "text:list-he
 _PAGE_BREAK = "\f"  # page separator inside run text; split on it after conversion
 CELL_SEPARATOR = " | "  # between the cells of a table row read as one line (tabs would become plain spaces)
 _DEFAULT_SHEET = re.compile(r"(sheet|trang[ _]tính|feuil|tabelle|hoja|foglio)\s*\d*", re.I)
+_MOTTO = "xã hội chủ nghĩa"  # "Cộng hòa xã hội chủ nghĩa Việt Nam" heads every administrative document
 _ROW_GROUPS = frozenset(_q(t) for t in ("table:table-header-rows", "table:table-rows", "table:table-row-group"))
 
 
@@ -237,10 +240,15 @@ def _rows(table: ET.Element, with_breaks: bool = False) -> list[ET.Element]:
 
 
 def _is_data_table(table: ET.Element) -> bool:
-    """A table of data rather than a layout table (the two header columns, the signature block): three or more
-    filled columns, or four or more rows with two filled cells."""
+    """A table of data rather than a layout table (the two header columns, a form, the signature block): two or
+    more rows with three filled cells, or four or more rows with two filled cells making most of its filled rows;
+    never a table holding the national motto (the document's header laid out in a table)."""
     filled = []
     for row in _rows(table):
         cells = [c for c in row if c.tag == _q("table:table-cell") and "".join(c.itertext()).strip()]
         filled.append(len(cells))
-    return any(n >= 3 for n in filled) or sum(n >= 2 for n in filled) >= 4
+    wide, pairs, rows = sum(n >= 3 for n in filled), sum(n >= 2 for n in filled), sum(n >= 1 for n in filled)
+    if not (wide >= 2 or (pairs >= 4 and 2 * pairs >= rows)):
+        return False
+    text = " ".join("".join(table.itertext()).split())[:4000]
+    return not any(_MOTTO in reading.lower() for reading in (text, tcvn3_to_unicode(text), vni_to_unicode(text)))
