@@ -48,3 +48,24 @@ def with_ocr_confidence(reader, answer):
 
     return replace(answer, plans=[plan_with(p) for p in answer.plans],
                    near_matches=[plan_with(p) for p in answer.near_matches])
+
+
+LOW_CONFIDENCE = 75.0  # mean Tesseract word confidence (0–100) under which an OCR'd page should be checked by eye
+
+
+def low_confidence_pages(pages) -> list[tuple[int, float]]:
+    """(page number, confidence) of the OCR'd pages with text whose confidence is under LOW_CONFIDENCE.
+
+    pages: PageSpans (indexer.model.PageSpan) of one document; a blank page (no text) is not listed.
+    """
+    return [(p.number, p.ocr_confidence) for p in pages
+            if p.ocr_confidence is not None and p.ocr_confidence < LOW_CONFIDENCE and p.end > p.start]
+
+
+def low_confidence_note(pages) -> str:
+    """"OCR độ tin cậy thấp: trang 7 (69%) — nên đối chiếu bản gốc" for a document's weak OCR pages; "" if none."""
+    low = low_confidence_pages(pages)
+    if not low:
+        return ""
+    listed = ", ".join(f"trang {number} ({max(confidence, 0.0):.0f}%)" for number, confidence in low)
+    return f"OCR độ tin cậy thấp: {listed} — nên đối chiếu bản gốc"

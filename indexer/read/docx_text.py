@@ -1,7 +1,10 @@
 """Text of a .docx body in document order: paragraphs and tables, Word list numbers rendered, bold as **…**."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+
+from indexer.read.legacy import convert_font_pieces, detect_encoding_by_font
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -38,12 +41,21 @@ def _bold_of(rpr) -> bool | None:
     return (b.get(_w("val")) or "true").lower() not in _FALSE
 
 
+def _font_of(rpr) -> str | None:
+    """The font a run's properties name for Latin text (w:rFonts ascii, else hAnsi), None when they name none."""
+    fonts = rpr.find(_w("rFonts")) if rpr is not None else None
+    if fonts is None:
+        return None
+    return fonts.get(_w("ascii")) or fonts.get(_w("hAnsi"))
+
+
 @dataclass
 class _Style:
     based_on: str | None
     bold: bool | None
     num_id: str | None
     ilvl: int | None
+    font: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +96,17 @@ def _format_number(n: int, fmt: str) -> str:
 
 
 class DocxText:
-    """Walks a python-docx Document's XML; `lines()` gives the body as text lines."""
+    """Walks a python-docx Document's XML; `lines()` gives the body as text lines.
+
+    Runs in a legacy Vietnamese font (".VnTime", ".VnTimeH", "VNI-Times") are converted to Unicode paragraph by
+    paragraph; `legacy` then counts the letters per encoding and `converted` holds those lines (already Unicode).
+    """
 
     def __init__(self, document) -> None:
         self._styles = self._read_styles(document)
+        self._default_font = self._read_default_font(document)
+        self.legacy: Counter = Counter()
+        self.converted: set[str] = set()
         self._default_style = next((sid for sid, is_default in self._default_ids(document) if is_default), None)
         self._levels, self._num_abstract, self._overrides = self._read_numbering(document)
         self._counters: dict[str, list[int | None]] = {}
@@ -113,8 +132,15 @@ class DocxText:
                 bold=_bold_of(style.find(_w("rPr"))),
                 num_id=_val(numpr, "numId"),
                 ilvl=int(ilvl) if ilvl and ilvl.isdigit() else None,
+                font=_font_of(style.find(_w("rPr"))),
             )
         return styles
+
+    @staticmethod
+    def _read_default_font(document) -> str | None:
+        defaults = document.styles.element.find(_w("docDefaults"))
+        rpr = defaults.find(f"{_w('rPrDefault')}/{_w('rPr')}") if defaults is not None else None
+        return _font_of(rpr)
 
     @staticmethod
     def _read_numbering(document):
@@ -224,39 +250,57 @@ class DocxText:
         style_id = _val(ppr, "pStyle") or self._default_style
         style_bold = next((s.bold for s in self._style_chain(style_id) if s.bold is not None), None)
         pieces: list[tuple[str, bool | None]] = []
+        fonts: list[str | None] = []
         boxes: list = []
-        self._inline(paragraph, pieces, boxes, bool(style_bold))
+        style_font = next((s.font for s in self._style_chain(style_id) if s.font), None) or self._default_font
+        self._inline(paragraph, pieces, boxes, bool(style_bold), (fonts, style_font))
+        converted = False
+        if any(detect_encoding_by_font(font) for font in fonts):
+            texts, used = convert_font_pieces([(t, f) for (t, _), f in zip(pieces, fonts)])
+            pieces = [(t, b) for t, (_, b) in zip(texts, pieces)]
+            self.legacy.update(used)
+            converted = bool(used)
         text = _with_bold("".join(t for t, _ in pieces).strip(), pieces)
         label = self._list_label(ppr, style_id)
         if label and text:
             text = _label_before(label, text)
         if text or not boxes:
+            if converted:
+                self.converted.add(text)
             out.append(text)
         for box in boxes:
             self._blocks(box, out)
 
-    def _inline(self, element, pieces, boxes, style_bold: bool) -> None:
+    def _inline(self, element, pieces, boxes, style_bold: bool, fonts) -> None:
         for child in element:
             tag = child.tag
             if tag in _SKIP:
                 continue
             if tag == _R:
-                self._run(child, pieces, boxes, style_bold)
+                self._run(child, pieces, boxes, style_bold, fonts)
             elif tag == _ALTERNATE:
                 for choice in child.findall(_CHOICE)[:1]:
-                    self._inline(choice, pieces, boxes, style_bold)
+                    self._inline(choice, pieces, boxes, style_bold, fonts)
             elif tag == _TXBX:
                 boxes.append(child)
             elif tag != _P:
-                self._inline(child, pieces, boxes, style_bold)  # hyperlinks, fields, smart tags, inserted text
+                self._inline(child, pieces, boxes, style_bold, fonts)  # hyperlinks, fields, smart tags, inserted text
 
-    def _run(self, run, pieces, boxes, style_bold: bool) -> None:
+    def _run(self, run, pieces, boxes, style_bold: bool, fonts) -> None:
+        """Appends the run's text pieces to `pieces` and, for each, its font to `fonts[0]` (`fonts[1]`: the paragraph's)."""
         rpr = run.find(_w("rPr"))
         bold = _bold_of(rpr)
+        run_style = _val(rpr, "rStyle")
         if bold is None:
-            run_style = _val(rpr, "rStyle")
             bold = next((s.bold for s in self._style_chain(run_style) if s.bold is not None), None)
         bold = style_bold if bold is None else bold
+        font_list, paragraph_font = fonts
+        font = _font_of(rpr) or next((s.font for s in self._style_chain(run_style) if s.font), None) or paragraph_font
+        start = len(pieces)
+        self._run_pieces(run, pieces, boxes, bold)
+        font_list.extend([font] * (len(pieces) - start))
+
+    def _run_pieces(self, run, pieces, boxes, bold) -> None:
         for child in run:
             tag = child.tag
             if tag == _T:

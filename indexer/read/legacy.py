@@ -6,6 +6,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from indexer.read.formats.tcvn3_case import recase_h_capitals
 from indexer.read.legacy_tables import (
     TCVN3_CHARS,
     TCVN3_SIGNATURE,
@@ -48,6 +49,11 @@ _VIETNAMESE_LETTERS = frozenset(
     for tone in ("",) + tuple(_TONES)
 ) | frozenset("đĐ")
 
+# TCVN3 characters that convert to lowercase letters (what a ".Vn…H" font draws as capitals).
+_TCVN3_LOWER = frozenset(chr(code) for code, letter in TCVN3_CHARS.items() if letter.islower())
+# Converted text (in the document's encoding) that makes short ambiguous paragraphs follow it (or two paragraphs).
+_TRUSTED_PRIOR_CHARS = 100
+
 # Characters a VNI text is made of (modifiers and single-glyph letters), to decide whether it is worth trying.
 _VNI_SIGNATURE = frozenset(VNI_MODIFIERS) | frozenset(VNI_SINGLE)
 # Vietnamese letters outside cp1252: text holding them was not read from 8-bit legacy bytes.
@@ -77,9 +83,13 @@ def detect_encoding_by_font(font_name: str | None) -> str | None:
 
 
 def is_uppercase_font(font_name: str | None) -> bool:
-    """TCVN3 has lowercase toned letters only; capitals come from the ".Vn…H" fonts, whose glyphs are all caps."""
-    name = _clean_font_name(font_name)
+    """TCVN3 has lowercase toned letters only; capitals come from the ".Vn…H" fonts, whose glyphs are all caps
+    (".VnTimeH", and in PDFs with the style after it: "VnTimeHBold", ".VnArialH,Italic")."""
+    name = _STYLE_SUFFIX.sub("", _clean_font_name(font_name))
     return detect_encoding_by_font(name) == "tcvn3" and name.endswith("H")
+
+
+_STYLE_SUFFIX = re.compile(r"(?:[\s,\-]*(?:bold|italic|oblique|regular|black|light|narrow\b)?)*$", re.I)
 
 
 def _clean_font_name(font_name: str | None) -> str:
@@ -180,7 +190,7 @@ def _candidates(paragraph: str) -> dict[str, str]:
     if chars & _UNICODE_ONLY:
         return found  # letters no 8-bit reading can produce: the paragraph is Unicode already
     if chars & TCVN3_SIGNATURE or "\u2212" in chars or "\u2219" in chars:
-        found["tcvn3"] = tcvn3_to_unicode(paragraph)
+        found["tcvn3"] = recase_h_capitals(paragraph, tcvn3_to_unicode(paragraph), _TCVN3_LOWER)
     if chars & _VNI_SIGNATURE:
         found["vni"] = vni_to_unicode(paragraph)
     if _MOJIBAKE.search(paragraph):
@@ -191,17 +201,23 @@ def _candidates(paragraph: str) -> dict[str, str]:
     return found
 
 
-def _best_reading(options: dict[str, str], preferred: str | None) -> tuple[str, str]:
+def _best_reading(options: dict[str, str], preferred: str | None, trusted: bool = False) -> tuple[str, str]:
     """The reading with the most valid syllables; ties go to `preferred`, then to leaving the text as it is.
 
     A scored conversion must also turn most of the words it changes into valid syllables, so that one
     lucky word ("où" read as VNI "ó") cannot convert a paragraph of French or of Unicode Vietnamese.
+    When `trusted` (the document is known to be in `preferred`), the preferred reading only has to break no
+    word and leave some changed word a valid syllable: "Sè: 06/KH-UBND" is "Số: 06/KH-UBND" in a TCVN3 document.
     """
     original = _TOKEN.findall(options[""])
     scored = []
     for encoding, text in options.items():
         valid, total = _validity_counts(text)
-        if encoding not in ("", "font") and not _mostly_fixed(original, _TOKEN.findall(text)):
+        after = _TOKEN.findall(text)
+        if trusted and encoding == preferred:
+            if not _not_worse(original, after):
+                continue
+        elif encoding not in ("", "font") and not _mostly_fixed(original, after):
             continue
         rank = 2 if encoding == preferred else (1 if encoding == "" else 0)
         scored.append((valid - (total - valid) * 0.5, rank, encoding, text))
@@ -223,13 +239,21 @@ def _mostly_fixed(before: list[str], after: list[str]) -> bool:
     return fixed > broken and 2 * fixed > invalid_before and 2 * valid_after >= len(words)
 
 
-def fix_legacy_text(text: str) -> tuple[str, str | None]:
+def _not_worse(before: list[str], after: list[str]) -> bool:
+    """The conversion breaks no valid syllable and turns at least one changed word into a valid syllable."""
+    changed = [(b, a) for b, a in zip(before, after) if b != a and any(ch.isalpha() for ch in a)]
+    broken = any(is_syllable(b) and not is_syllable(a) for b, a in changed)
+    return len(before) == len(after) and not broken and any(is_syllable(a) for _, a in changed)
+
+
+def fix_legacy_text(text: str, known: str | None = None) -> tuple[str, str | None]:
     """Convert the legacy-encoded paragraphs of a decoded text without font hints (PDF text layers, plain text).
 
     Each paragraph is scored as it is, as TCVN3 and as VNI; returns the text and the legacy encoding found
-    ("tcvn3", "vni", "tcvn3+vni", "utf-8" for repaired mojibake, None when nothing was converted).
+    ("tcvn3", "vni", "tcvn3+vni", "utf-8" for repaired mojibake, None when nothing was converted). `known`:
+    the document's encoding known from its font names; every paragraph that reads as well in it is converted.
     """
-    return convert_runs_tagged([(text, None)])
+    return convert_runs_tagged([(text, None)], known=known)
 
 
 def convert_runs(runs: list[Run]) -> str:
@@ -237,26 +261,33 @@ def convert_runs(runs: list[Run]) -> str:
     return convert_runs_tagged(runs)[0]
 
 
-def convert_runs_tagged(runs: list[Run]) -> tuple[str, str | None]:
+def convert_runs_tagged(runs: list[Run], known: str | None = None) -> tuple[str, str | None]:
     """Convert font runs to Unicode text and name the legacy encoding found (see fix_legacy_text).
 
     A run in a legacy font is converted by its font; a paragraph keeps that reading unless scoring shows
     its text was not in that encoding after all (Unicode typed in a .VnTime paragraph). Paragraphs without
-    font hints are scored, ties going to the encoding the rest of the document uses.
+    font hints are scored, ties going to the encoding the rest of the document uses; once the document is
+    known to be TCVN3 or VNI (`known`, its fonts, two converted paragraphs or 100 converted characters), a paragraph
+    that reads as valid words both ways ("Sè" / "Số") takes the document's encoding.
     """
     paragraphs = _split_paragraphs(runs)
     readings = [_paragraph_readings(paragraph) for paragraph in paragraphs]
     fonts_used: Counter = Counter()
     for _, by_font in readings:
         fonts_used.update(by_font)
+    converted_paragraphs = 0
     if not fonts_used:
         # No font hints: a first pass over the paragraphs finds the document's encoding.
         for options, _ in readings:
             encoding, text = _best_reading(options, None)
             if encoding:
                 fonts_used[encoding] += len(text)
+                converted_paragraphs += 1
     # Ambiguous paragraphs ("Tæ" is TCVN3 "Tổ" and VNI "Tỉ") side with the document's main encoding.
-    prior = fonts_used.most_common(1)[0][0] if fonts_used else None
+    prior = known or (fonts_used.most_common(1)[0][0] if fonts_used else None)
+    trusted = prior in ("tcvn3", "vni") and (
+        known is not None or fonts_used[prior] >= _TRUSTED_PRIOR_CHARS or converted_paragraphs >= 2
+    )
     out: list[str] = []
     used: Counter = Counter()
     for options, by_font in readings:
@@ -267,10 +298,42 @@ def convert_runs_tagged(runs: list[Run]) -> tuple[str, str | None]:
             elif encoding:
                 used[encoding] += len(text)
         else:
-            encoding, text = _best_reading(options, prior if prior in ("tcvn3", "vni") else None)
+            encoding, text = _best_reading(options, prior if prior in ("tcvn3", "vni") else None, trusted)
             if encoding:
                 used[encoding] += len(text)
         out.append(text)
+    return "\n".join(out), _dominant(used)
+
+
+def convert_font_pieces(pieces: list[Run]) -> tuple[list[str], Counter]:
+    """Convert the pieces of ONE paragraph by their fonts: (converted texts, one per piece; letters per encoding).
+
+    The font reading is kept only when it scores at least as well as the other readings of the paragraph
+    (Unicode typed in a .VnTime paragraph stays as it is: the pieces come back unchanged, the Counter empty).
+    A ".Vn…H" piece comes out in capitals.
+    """
+    options, by_font = _paragraph_readings([(text.replace("\n", " "), font) for text, font in pieces])
+    if not by_font or _best_reading(options, "font")[0] != "font":
+        return [text for text, _ in pieces], Counter()
+    converted = []
+    for text, font in pieces:
+        encoding = detect_encoding_by_font(font)
+        converted.append(convert_text(text, encoding, uppercase=is_uppercase_font(font)) if encoding else text)
+    return converted, by_font
+
+
+def fix_legacy_lines(lines: list[str], done: set[str], by_font: Counter) -> tuple[str, str | None]:
+    """Join lines, converting those not in `done` (already converted by font) as `fix_legacy_text` does; the
+    document's encoding is the one `by_font` (letters per font encoding) names, if any: (text, encoding)."""
+    known = by_font.most_common(1)[0][0] if by_font else None
+    rest = [k for k, line in enumerate(lines) if line not in done]
+    fixed, found = fix_legacy_text("\n".join(lines[k] for k in rest), known=known)
+    out, parts, at = list(lines), fixed.split("\n"), 0
+    for k in rest:  # a line may hold line breaks of its own: it takes back as many parts
+        width = lines[k].count("\n") + 1
+        out[k] = "\n".join(parts[at:at + width])
+        at += width
+    used = Counter(by_font) + Counter([found] if found else [])
     return "\n".join(out), _dominant(used)
 
 
@@ -295,9 +358,13 @@ def _paragraph_readings(paragraph: list[Run]) -> tuple[dict[str, str], Counter]:
         if encoding is None:
             pieces.append(text)
             continue
+        converted = convert_text(text, encoding, uppercase=is_uppercase_font(font))
+        if set(text) & _UNICODE_ONLY and _validity_counts(converted)[0] <= _validity_counts(text)[0]:
+            pieces.append(text)  # letters no 8-bit font holds, and converting fixes no word: Unicode in a legacy font
+            continue
         if text.strip():
             by_font[encoding] += len(text)
-        pieces.append(convert_text(text, encoding, uppercase=is_uppercase_font(font)))
+        pieces.append(converted)
     if by_font:
         options["font"] = "".join(pieces)
     return options, by_font

@@ -1,8 +1,11 @@
 """OpenDocument XML (flat .fodt/.fods/.fodp or the parts of a zipped .odt/.ods/.odp) → pages of font runs."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+
+from indexer.read.legacy import tcvn3_to_unicode, vni_to_unicode
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -38,6 +41,10 @@ _PARAGRAPHS = frozenset(_q(t) for t in ("text:p", "text:h"))
 _TEXT_NS = f"{{{_NS['text']}}}"
 _BLOCKS = frozenset(_q(t) for t in ("text:list", "text:list-item", "text:list-header", "text:section", "text:note-body"))
 _PAGE_BREAK = "\f"  # page separator inside run text; split on it after conversion
+CELL_SEPARATOR = " | "  # between the cells of a table row read as one line (tabs would become plain spaces)
+_DEFAULT_SHEET = re.compile(r"(sheet|trang[ _]tính|feuil|tabelle|hoja|foglio)\s*\d*", re.I)
+_MOTTO = "xã hội chủ nghĩa"  # "Cộng hòa xã hội chủ nghĩa Việt Nam" heads every administrative document
+_ROW_GROUPS = frozenset(_q(t) for t in ("table:table-header-rows", "table:table-rows", "table:table-row-group"))
 
 
 @dataclass
@@ -147,10 +154,22 @@ class _Walker:
         elif tag == _q("text:soft-page-break"):
             self.emit(_PAGE_BREAK, None)
         elif tag in (_q("table:table"), _q("draw:page")) and self.kind in ("spreadsheet", "presentation"):
-            # One page per sheet or slide.
+            # One page per sheet or slide; a sheet starts with its name, as a heading.
             if self.pages_started:
                 self.emit(_PAGE_BREAK, None)
             self.pages_started += 1
+            if tag == _q("table:table") and (heading := sheet_heading(element.get(_q("table:name")))):
+                self.emit(heading, None)
+        elif tag == _q("table:table") and self.kind == "text" and _is_data_table(element):
+            # A table of data (annex, list of tasks): one line per row, so a row's cells stay together.
+            self.emit("\n", None)
+            for row in _rows(element, with_breaks=True):
+                if row.tag == _q("text:soft-page-break"):
+                    self.emit(_PAGE_BREAK, None)
+                else:
+                    self._row(row, font)
+            self.emit("\n", None)
+            return
         if tag == _q("text:note-body"):
             # Footnotes go after the body, as a reader meets them, instead of splitting the sentence they annotate.
             saved_runs, self.runs = self.runs, []
@@ -179,7 +198,7 @@ class _Walker:
             self.emit("\n", font)
 
     def _row(self, row: ET.Element, font: str | None) -> None:
-        """A spreadsheet row becomes one line, its non-empty cells separated by tabs."""
+        """A table row becomes one line, its non-empty cells separated by CELL_SEPARATOR."""
         first = True
         for cell in row:
             if cell.tag not in (_q("table:table-cell"), _q("table:covered-table-cell")):
@@ -192,7 +211,7 @@ class _Walker:
             if not text:
                 continue
             if not first:
-                self.emit("\t", None)
+                self.emit(CELL_SEPARATOR, None)
             first = False
             for k, (piece, piece_font) in enumerate(cell_runs):
                 # Paragraph ends inside a cell become spaces so that the row stays on one line.
@@ -200,3 +219,36 @@ class _Walker:
                 self.emit(piece.rstrip() if k == len(cell_runs) - 1 else piece, piece_font)
         if not first:
             self.emit("\n", None)
+
+
+def sheet_heading(name: str | None) -> str:
+    """The heading line of a sheet: its name and a newline, "" for an unnamed or default name ("Sheet1")."""
+    name = " ".join((name or "").split())
+    return "" if not name or _DEFAULT_SHEET.fullmatch(name) else name + "\n"
+
+
+def _rows(table: ET.Element, with_breaks: bool = False) -> list[ET.Element]:
+    """The rows of a table (inside header-row and row groups too), not those of tables nested in its cells;
+    `with_breaks`: the soft page breaks between rows too, in document order."""
+    rows = []
+    for child in table:
+        if child.tag == _q("table:table-row") or (with_breaks and child.tag == _q("text:soft-page-break")):
+            rows.append(child)
+        elif child.tag in _ROW_GROUPS:
+            rows.extend(_rows(child, with_breaks))
+    return rows
+
+
+def _is_data_table(table: ET.Element) -> bool:
+    """A table of data rather than a layout table (the two header columns, a form, the signature block): two or
+    more rows with three filled cells, or four or more rows with two filled cells making most of its filled rows;
+    never a table holding the national motto (the document's header laid out in a table)."""
+    filled = []
+    for row in _rows(table):
+        cells = [c for c in row if c.tag == _q("table:table-cell") and "".join(c.itertext()).strip()]
+        filled.append(len(cells))
+    wide, pairs, rows = sum(n >= 3 for n in filled), sum(n >= 2 for n in filled), sum(n >= 1 for n in filled)
+    if not (wide >= 2 or (pairs >= 4 and 2 * pairs >= rows)):
+        return False
+    text = " ".join("".join(table.itertext()).split())[:4000]
+    return not any(_MOTTO in reading.lower() for reading in (text, tcvn3_to_unicode(text), vni_to_unicode(text)))

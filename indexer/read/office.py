@@ -12,6 +12,7 @@ from indexer.read.external import run_killable
 from indexer.read.guards import check_zip_archive
 from indexer.read.legacy import convert_runs_tagged, syllable_validity
 from indexer.model import RawText
+from indexer.read.formats.converted import docx_text, html_text, plain_text
 from indexer.read.odf import OdfContent, parse_odf
 
 # Extension → flat OpenDocument format LibreOffice converts it to (flat XML keeps every run's font).
@@ -19,6 +20,13 @@ SOFFICE_TARGETS = {
     ".doc": "fodt", ".dot": "fodt", ".rtf": "fodt", ".wpd": "fodt", ".wps": "fodt", ".dotx": "fodt",
     ".xls": "fods", ".xlt": "fods", ".xlsx": "fods",
     ".ppt": "fodp", ".pps": "fodp", ".pot": "fodp", ".pptx": "fodp",
+}
+# Output formats tried in turn when LibreOffice cannot write (or we cannot parse) the flat one: LibreOffice's
+# filters for one format sometimes fail on a file that the others convert.
+FALLBACK_TARGETS = {
+    "fodt": ("docx", "odt", "txt:Text (encoded):UTF8", "html"),
+    "fods": ("ods", "html"),
+    "fodp": ("odp",),
 }
 ODF_ZIPS = {".odt", ".ods", ".odp", ".ott"}
 OFFICE_EXTENSIONS = frozenset(SOFFICE_TARGETS) | frozenset(ODF_ZIPS)
@@ -48,21 +56,67 @@ def read_office(path: Path, timeout: float = CONVERT_TIMEOUT_S) -> RawText:
         raise UnsupportedFormat(
             f"cần cài LibreOffice để đọc {ext} (gói {_PACKAGES[target]}), hoặc lưu tệp thành .docx/.xlsx"
         )
+    failures: list[ReadError] = []
     with tempfile.TemporaryDirectory(prefix="tracuu-soffice-") as tmp:
-        converted = convert_with_soffice(binary, path, target, Path(tmp), timeout)
-        try:
-            content = parse_odf(converted.read_bytes())
-        except Exception as error:  # noqa: BLE001 - any XML failure means LibreOffice gave us nothing usable
-            raise ReadError(f"LibreOffice không chuyển được tệp {ext} ({type(error).__name__})") from error
-    raw = _to_raw(content, ext)
+        for fmt in (target, *FALLBACK_TARGETS[target]):
+            try:
+                converted = convert_with_soffice(binary, path, fmt, Path(tmp), timeout)
+                return _read_converted(path, converted, fmt, ext)
+            except ConversionTimeout:
+                raise  # a file that hangs LibreOffice once would hang it again: no second try
+            except ReadError as error:
+                if not isinstance(error, _Unreadable):
+                    failures.append(error)
+                    continue
+                raise
+    tried = ", ".join(fmt.split(":")[0] for fmt in (target, *FALLBACK_TARGETS[target]))
+    raise ReadError(f"{failures[0]} (đã thử các định dạng {tried})") from failures[-1]
+
+
+class ConversionTimeout(ReadError):
+    """LibreOffice ran past its time limit (the file is skipped, not converted again in another format)."""
+
+
+class _Unreadable(ReadError):
+    """LibreOffice converted the file, but what it wrote is not a document: another format would not help."""
+
+
+def _read_converted(path: Path, converted: Path, fmt: str, ext: str) -> RawText:
+    """RawText of one LibreOffice output. Raises ReadError when it cannot be parsed (the next format is tried),
+    _Unreadable when it parses but holds no document text (LibreOffice read a damaged binary as text)."""
+    if fmt in ("docx", "html") or fmt.startswith("txt"):
+        reader = {"docx": docx_text, "html": html_text}.get(fmt, plain_text)
+        text, encoding = reader(converted)
+        return _checked(_pages(text, ext, encoding), ext)
+    try:
+        content = _read_odf_zip(converted) if fmt in ("odt", "ods", "odp") else parse_odf(converted.read_bytes())
+    except Exception as error:  # noqa: BLE001 - any XML failure means LibreOffice gave us nothing usable
+        raise ReadError(f"LibreOffice không chuyển được tệp {ext} ({type(error).__name__})") from error
+    try:
+        raw = _to_raw(content, ext)
+    except ReadError as error:
+        raise _Unreadable(str(error)) from error
     # A plain text file named .doc is fine to read as text; binary debris read as text is not.
     if _raw_import(path, content) and syllable_validity("\n".join(raw.pages)[:20000]) < 0.5:
-        raise ReadError(f"tệp {ext} hỏng: LibreOffice không nhận ra định dạng và đọc nó như văn bản thô")
+        raise _Unreadable(f"tệp {ext} hỏng: LibreOffice không nhận ra định dạng và đọc nó như văn bản thô")
+    return raw
+
+
+def _checked(raw: RawText, ext: str) -> RawText:
+    text = "\n".join(raw.pages)
+    if _garbled(text):
+        raise _Unreadable(f"tệp {ext} hỏng: LibreOffice chỉ đọc ra ký tự vô nghĩa")
+    if not text.strip():
+        raise _Unreadable(f"tệp {ext} không có chữ")
     return raw
 
 
 def convert_with_soffice(binary: str, path: Path, target: str, workdir: Path, timeout: float) -> Path:
-    """Convert one file with `soffice --headless --convert-to`, in its own profile, killed after `timeout` seconds."""
+    """Convert one file with `soffice --headless --convert-to`, in its own profile, killed after `timeout` seconds.
+
+    `target` is an output extension, optionally with LibreOffice's filter ("txt:Text (encoded):UTF8"). Returns the
+    written file; raises ConversionTimeout past `timeout`, ReadError when LibreOffice wrote nothing.
+    """
     # A plain ASCII copy: LibreOffice reads odd names (leading "-", NFD, quotes) as options or mangles them.
     source = workdir / f"input{path.suffix.lower()}"
     shutil.copyfile(path, source)
@@ -75,8 +129,8 @@ def convert_with_soffice(binary: str, path: Path, target: str, workdir: Path, ti
     try:
         process = run_killable(command, timeout, cwd=workdir)
     except subprocess.TimeoutExpired:
-        raise ReadError(f"LibreOffice chuyển đổi quá {timeout:.0f} giây, bỏ qua tệp") from None
-    result = outdir / f"input.{target}"
+        raise ConversionTimeout(f"LibreOffice chuyển đổi quá {timeout:.0f} giây, bỏ qua tệp") from None
+    result = outdir / f"input.{target.split(':')[0]}"
     if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
         detail = process.stderr.decode("utf-8", errors="replace").strip().splitlines()
         hint = f" ({detail[-1][:120]})" if detail else ""
@@ -103,10 +157,10 @@ def _read_odf_zip(path: Path) -> OdfContent:
 
 def _to_raw(content: OdfContent, ext: str) -> RawText:
     text, encoding = convert_runs_tagged(content.runs)
-    if _garbled(text):
-        raise ReadError(f"tệp {ext} hỏng: LibreOffice chỉ đọc ra ký tự vô nghĩa")
-    if not text.strip():
-        raise ReadError(f"tệp {ext} không có chữ")
+    return _checked(_pages(text, ext, encoding), ext)
+
+
+def _pages(text: str, ext: str, encoding: str | None) -> RawText:
     pages = text.split("\f")
     while len(pages) > 1 and not pages[-1].strip():
         pages.pop()

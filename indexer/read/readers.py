@@ -12,8 +12,10 @@ from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
 from indexer.read.guards import check_pdf_streams, check_zip_file, size_pair
-from indexer.read.legacy import decode_legacy_text, fix_legacy_text
+from indexer.read.legacy import decode_legacy_text, fix_legacy_lines, fix_legacy_text
 from indexer.model import RawText
+from indexer.read.formats.pdf_legacy import fix_pdf_legacy
+from indexer.read.formats.xlsx import read_xlsx
 from indexer.read.ocr import MISSING_TESSERACT, OcrUnavailable, ocr_pdf_pages, pages_to_ocr, prefer_ocr
 from indexer.read.pdfcompat import expand_filter_abbreviations, pdfium_pages
 from indexer.read.office import OFFICE_EXTENSIONS, read_office
@@ -241,8 +243,8 @@ def _read_pdf(path: Path) -> RawText:
     pages = _pdf_pages(path)
     if not pages:
         raise ReadError("PDF không có trang nào")
-    text, encoding = fix_legacy_text("\f".join(pages))  # .VnTime PDFs without a ToUnicode map
-    pages = rejoin_spaced_syllables(text.split("\f"))
+    pages, encoding = fix_pdf_legacy(path, pages)  # .VnTime PDFs without a ToUnicode map, by font name
+    pages = rejoin_spaced_syllables(pages)
     scanned = pages_to_ocr(path, pages)
     ocr_pages: dict[int, float] = {}
     if scanned:
@@ -274,15 +276,16 @@ def _read_docx(path: Path) -> RawText:
     check_zip_file(path)
     try:
         document = docx.Document(str(path))
-        lines = DocxText(document).lines()
+        reader = DocxText(document)
+        lines = reader.lines()
     except (PackageNotFoundError, zipfile.BadZipFile) as exc:
         raise ReadError("không đọc được DOCX: tệp không phải gói DOCX (hỏng, hoặc là loại tệp khác mang đuôi .docx)") from exc
     except Exception as exc:  # noqa: BLE001 - damaged parts fail inside python-docx/lxml with assorted errors
         raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
-    text, encoding = _fix_legacy("\n".join(lines), "utf-8")
+    text, encoding = fix_legacy_lines(lines, reader.converted, reader.legacy)  # by font name, then by scoring
     if not text.strip():
         raise ReadError("tệp DOCX không có chữ")
-    return RawText(pages=[text], format="docx", encoding=encoding)
+    return RawText(pages=[text], format="docx", encoding=encoding or "utf-8")
 
 
 # ---- HTML -----------------------------------------------------------------------------------------------------------
@@ -378,4 +381,6 @@ _READERS: dict[str, Callable[[Path], RawText]] = {
     ".html": _read_html,
     ".htm": _read_html,
     **{ext: read_office for ext in OFFICE_EXTENSIONS},  # .doc/.rtf/.xls/.ppt via LibreOffice, .odt/.ods/.odp directly
+    ".xlsx": read_xlsx,  # openpyxl, as tables (LibreOffice is not needed)
+    ".xlsm": read_xlsx,
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 from indexer.errors import TracuuError
 from indexer.model import BuildReport
 from indexer.settings import Settings
+from search.ocr_note import low_confidence_note, low_confidence_pages
 
 STATUS_LABELS = {
     "indexed": "mới", "updated": "cập nhật", "unchanged": "không đổi", "removed": "đã xóa",
@@ -122,7 +123,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
     try:
         docs = reader.documents()
         if args.json:
-            print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+            # OCR'd pages a reader should check against the original (search/ocr_note.py: LOW_CONFIDENCE).
+            rows = [{**asdict(d), "ocr_low_confidence": [{"page": n, "confidence": round(c, 1)} for n, c in
+                                                         low_confidence_pages(reader.pages(d.doc_id))]} for d in docs]
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         print(f"{len(docs)} văn bản trong chỉ mục {index_dir} (chế độ {reader.mode})")
         print(f"{'Số ký hiệu':<24} {'Ngày':<10} {'Loại':<12} {'Đoạn':>4}  Tệp · Trích yếu")
@@ -132,6 +136,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
             details = " · ".join(x for x in (d.issuer, d.title) if x)
             if details:
                 print(f"{'':<55}{_cell(details, 100)}")
+            if note := low_confidence_note(reader.pages(d.doc_id)):
+                print(f"{'':<55}{note}")
         return 0
     finally:
         reader.close()
