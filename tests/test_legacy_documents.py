@@ -235,7 +235,7 @@ LEGACY = Path(__file__).resolve().parents[2] / "shared" / "data" / "legacy-encod
 
 
 @pytest.mark.parametrize(("name", "printed"), [
-    ("2006-16EZE_TT01.06GopvonDNNVV.pdf", ["NGÂN HÀNG NHÀ NƯỚC", "THÔNG TƯ", "Số : 01/2006/TT-NHNN"]),
+    ("2006-16EZE_TT01.06GopvonDNNVV.pdf", ["NGÂN HÀNG NHÀ NƯỚC", "THÔNG TƯ", "01/2006/TT-NHNN"]),
     ("2006-19412_QD115.04TTg_BLTch_DNNVV.pdf", ["CỦA THỦ TƯ", "CHÍNH PHỦ SỐ 115/2004/QĐ-TTG", "Căn cứ Luật Tổ chức"]),
 ])
 def test_real_tcvn3_pdfs_read_as_printed(name, printed):
