@@ -401,8 +401,10 @@ def tab_duties() -> None:
               if (not frequencies or d.frequency in frequencies)
               and doc_ok(docs_by_id.get(d.doc_id))
               and (duty_year == ALL or docs_by_id[d.doc_id].year == duty_year)]
-    rows = duty_table(chosen, docs_by_id)
-    st.caption(f"{len(rows)} nhiệm vụ, xếp theo hạn kế tiếp (để trống khi kế hoạch không nêu ngày cụ thể)")
+    hide_passed = st.checkbox("Ẩn các hạn một lần đã qua", key="duty_hide_passed")
+    rows = duty_table(chosen, docs_by_id, hide_passed=hide_passed)
+    st.caption(f"{len(rows)} nhiệm vụ, xếp theo hạn kế tiếp (để trống khi kế hoạch không nêu ngày cụ thể; "
+               "hạn một lần đã qua ghi “đã qua” và xếp cuối)")
     st.dataframe(rows, hide_index=True, column_order=DUTY_VIEW_COLUMNS)
     calendar = [d for d in chosen if dated(d)]
     col1, col2 = st.columns(2)

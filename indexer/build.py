@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -20,7 +21,7 @@ from indexer.store.manifest import (
 )
 from indexer.model import BuildReport, Document, FileOutcome
 from indexer.parallel import process_files, process_found
-from indexer.read.scan import FoundFile, discover, file_sha256
+from indexer.read.scan import FoundFile, discover, file_sha256, match_renames
 from indexer.settings import Settings
 from indexer.store.reader import DB_FILE, DENSE_FILE, LEXICAL_DIR
 from indexer.store.writer import StoreWriter, compatible_database, duplicate_reason, stored_files
@@ -135,8 +136,8 @@ class _Build:
                 or prev_manifest.get("pipeline") != pipeline)
         stored = {} if prev_manifest is None else stored_files(prev_gen / DB_FILE)
 
-        to_process, unchanged, touched = self._plan(stored, full)
-        removed = sorted(set(stored) - {f.source for f in self.found})
+        to_process, unchanged, touched, renamed = self._plan(stored, full)
+        removed = sorted(set(stored) - {f.source for f in self.found} - set(renamed.values()))
 
         spec: ModelSpec | None = None
         embedder: Embedder | None = None
@@ -158,7 +159,7 @@ class _Build:
         config_same = (prev_manifest is not None and prev_manifest.get("lexical") == lexical
                        and wanted_model == prev_model)
         retried: dict[str, Document | FileOutcome] = {}
-        if config_same and not removed and not self.repair and all(
+        if config_same and not removed and not renamed and not self.repair and all(
                 stored.get(f.source, {}).get("role") in ("failed", "skipped") for f in to_process):
             # At most earlier failures to retry: read them first and keep the live generation if they fail again.
             retried = {f.source: self._process(f) for f in to_process}
@@ -178,7 +179,7 @@ class _Build:
         try:
             if prev_manifest is not None and not full:
                 shutil.copyfile(prev_gen / DB_FILE, gen_dir / DB_FILE)
-            return self._write(gen_dir, prev_gen, stored, to_process, unchanged, touched, removed, retried,
+            return self._write(gen_dir, prev_gen, stored, to_process, unchanged, touched, renamed, removed, retried,
                                embedder, chunking, lexical, pipeline, message)
         except BaseException:
             if not self.flipped:
@@ -201,8 +202,9 @@ class _Build:
             return None
         return manifest
 
-    def _plan(self, stored: dict[str, dict], full: bool) -> tuple[list[FoundFile], list[FoundFile], list[FoundFile]]:
-        """Split the files into to-process, unchanged, and unchanged-but-restamped (same hash, new mtime)."""
+    def _plan(self, stored: dict[str, dict], full: bool) -> tuple[list, list, list, dict[str, str]]:
+        """Split the files into to-process, unchanged, unchanged-but-restamped (same hash, new mtime) and renamed
+        (new source → the stored source of the same content, which is kept rather than read again)."""
         to_process, unchanged, touched = [], [], []
         for f in self.found:
             prev = stored.get(f.source)
@@ -214,7 +216,9 @@ class _Build:
                 touched.append(f)
             else:
                 to_process.append(f)
-        return to_process, unchanged, touched
+        present = {f.source for f in self.found}
+        renamed = {} if full else match_renames([f for f in to_process if f.source not in stored], stored, present)
+        return [f for f in to_process if f.source not in renamed], unchanged, touched, renamed
 
     def _embedder(self, spec: ModelSpec) -> tuple[Embedder | None, str | None]:
         try:
@@ -234,7 +238,7 @@ class _Build:
     # ---- writing the new generation -------------------------------------------------------------------------
 
     def _write(self, gen_dir: Path, prev_gen: Path | None, stored: dict[str, dict], to_process: list[FoundFile],
-               unchanged: list[FoundFile], touched: list[FoundFile], removed: list[str],
+               unchanged: list[FoundFile], touched: list[FoundFile], renamed: dict[str, str], removed: list[str],
                retried: dict[str, Document | FileOutcome], embedder: Embedder | None, chunking: dict, lexical: dict,
                pipeline: str, message: str | None) -> BuildReport:
         from tqdm import tqdm
@@ -242,16 +246,20 @@ class _Build:
         writer = StoreWriter(gen_dir / DB_FILE)
         for source in removed:
             writer.delete_file(source)
-            self.outcomes[source] = FileOutcome(source=source, status="removed")
+            self.outcomes[source] = FileOutcome(source, "removed", sha256=stored[source]["sha256"])
+        for f in self.found:
+            if f.source in renamed:
+                old = stored[renamed[f.source]]
+                writer.rename_file(old["source"], f.source, f.size, f.mtime_ns)
+                self.outcomes[f.source] = FileOutcome(f.source, "renamed", f"trước đây: {old['source']}",
+                                                      old["encoding"], old["sha256"])
         touched_sources = {f.source for f in touched}
         for f in unchanged + touched:
             if f.source in touched_sources:
                 writer.touch_file(f.source, f.size, f.mtime_ns)
             prev = stored[f.source]
-            if prev["role"] == "duplicate":
-                self.outcomes[f.source] = FileOutcome(f.source, "duplicate", prev["reason"], prev["encoding"])
-            else:
-                self.outcomes[f.source] = FileOutcome(f.source, "unchanged", None, prev["encoding"])
+            status, reason = ("duplicate", prev["reason"]) if prev["role"] == "duplicate" else ("unchanged", None)
+            self.outcomes[f.source] = FileOutcome(f.source, status, reason, prev["encoding"], prev["sha256"])
         pending = {f.source for f in to_process}
         # read on every core, results in file order (the same index as one after the other)
         results = process_files([f for f in to_process if f.source not in retried], self.max_bytes,
@@ -265,7 +273,7 @@ class _Build:
             self.on_progress("read", done, len(to_process))
         for source in writer.collect_garbage():
             if self.outcomes[source].status in ("unchanged", "duplicate"):
-                self.outcomes[source] = FileOutcome(source, "updated", None, self.outcomes[source].encoding)
+                self.outcomes[source] = replace(self.outcomes[source], status="updated", reason=None)
         n_docs, n_chunks = writer.renumber()
         writer.commit()
         if n_docs == 0:
@@ -318,7 +326,7 @@ class _Build:
         if isinstance(result, FileOutcome):
             writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=None,
                             role=result.status, reason=result.reason, encoding=result.encoding)
-            self.outcomes[f.source] = result
+            self.outcomes[f.source] = replace(result, sha256=sha)
             return
         doc = result
         owner = writer.doc_owner(doc.doc_id)
@@ -327,13 +335,13 @@ class _Build:
             reason = duplicate_reason(owner)
             writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=doc.doc_id,
                             role="duplicate", reason=reason, encoding=doc.encoding, format=doc.format)
-            self.outcomes[f.source] = FileOutcome(f.source, "duplicate", reason, doc.encoding)
+            self.outcomes[f.source] = FileOutcome(f.source, "duplicate", reason, doc.encoding, sha)
             return
         writer.put_document(doc)
         writer.put_file(f.source, size=f.size, mtime_ns=f.mtime_ns, sha256=sha, doc_id=doc.doc_id, role="primary",
                         encoding=doc.encoding, format=doc.format)
         status = "indexed" if prev is None else "updated"
-        self.outcomes[f.source] = FileOutcome(f.source, status, None, doc.encoding)
+        self.outcomes[f.source] = FileOutcome(f.source, status, None, doc.encoding, sha)
 
     def _write_dense(self, gen_dir: Path, writer: StoreWriter, embedder: Embedder) -> tuple[dict, dict]:
         from tqdm import tqdm

@@ -182,9 +182,10 @@ class FileOutcome:
     """What happened to one file during a build; `reason` is plain Vietnamese for skipped/failed/duplicate."""
 
     source: str
-    status: str  # indexed | updated | unchanged | removed | duplicate | skipped | failed
+    status: str  # indexed | updated | unchanged | renamed | removed | duplicate | skipped | failed
     reason: str | None = None
     encoding: str | None = None
+    sha256: str | None = None  # the file's content hash when the build knows it (removed: as last indexed)
 
 
 @dataclass

@@ -4,7 +4,8 @@ filterable by recipient and by the reporting agency (the UI's "Nhiệm vụ & th
 The next due date is computed only from what the plan states: an absolute date, a yearly day (or two: "15/6 và
 15/12 hằng năm"), a day of every month ("trước ngày 20 hằng tháng"), a day of the last month of each quarter
 ("trước ngày 15 của tháng cuối quý") or of the following month ("ngày 05 của tháng liền kề"), a weekday ("trước 10
-giờ sáng thứ Hai"). Nothing is guessed for "hằng quý" without a day.
+giờ sáng thứ Hai"). Nothing is guessed for "hằng quý" without a day. A one-off date before today is shown as
+"đã qua (dd/mm/yyyy)" and sorted after the coming ones and those without a date (it no longer falls due).
 """
 from __future__ import annotations
 
@@ -71,6 +72,25 @@ def next_due(duty: Duty, today: date) -> date | None:
     return None
 
 
+def is_passed(due: date | None, today: date) -> bool:
+    """True for a due date before today (only a one-off, absolute date can be: recurring ones roll forward)."""
+    return due is not None and due < today
+
+
+def due_label(due: date | None, today: date) -> str:
+    """ "dd/mm/yyyy" for a coming due date, "đã qua (dd/mm/yyyy)" for one before today, "" for none."""
+    if due is None:
+        return ""
+    return f"đã qua ({due:%d/%m/%Y})" if is_passed(due, today) else f"{due:%d/%m/%Y}"
+
+
+def due_order(due: date | None, today: date) -> tuple[int, date]:
+    """Sort key: coming dates (soonest first), then no date, then passed dates (oldest first)."""
+    if due is None:
+        return 1, date.max
+    return (2 if is_passed(due, today) else 0), due
+
+
 def filter_duties(duties: Iterable[Duty], recipient: str | None = None, actor: str | None = None) -> list[Duty]:
     """Duties sent to (or via) `recipient` and done by `actor` (agency names matched without diacritics or
     abbreviations; None or "" means any)."""
@@ -84,14 +104,18 @@ def filter_duties(duties: Iterable[Duty], recipient: str | None = None, actor: s
     return chosen
 
 
-def duty_table(duties: Iterable[Duty], documents: Mapping[str, object], today: date | None = None) -> list[dict]:
-    """Rows with DUTY_VIEW_COLUMNS, sorted by next due date (dated ones first, then by plan); "Hạn kế tiếp" is
-    dd/mm/yyyy or "" when the plan gives no computable date."""
+def duty_table(duties: Iterable[Duty], documents: Mapping[str, object], today: date | None = None,
+               hide_passed: bool = False) -> list[dict]:
+    """Rows with DUTY_VIEW_COLUMNS, sorted by next due date (coming ones first, then those without a date, then
+    passed one-off dates; then by plan); "Hạn kế tiếp" is due_label: dd/mm/yyyy, "đã qua (dd/mm/yyyy)" or "" when
+    the plan gives no computable date. hide_passed leaves out the duties whose one-off date is before `today`."""
     today = today or date.today()
     keyed = []
     for duty in duties:
         doc = documents.get(duty.doc_id)
         due = next_due(duty, today)
+        if hide_passed and is_passed(due, today):
+            continue
         to = duty.recipient or ""
         if duty.intermediary:
             to = f"{to} (qua {duty.intermediary})".strip()
@@ -101,7 +125,7 @@ def duty_table(duties: Iterable[Duty], documents: Mapping[str, object], today: d
             "Việc": " ".join(x for x in (duty.action, duty.object or "") if x),
             "Gửi đến": to,
             "Tần suất": frequency_label(duty.frequency),
-            "Hạn kế tiếp": due.strftime("%d/%m/%Y") if due else "",
+            "Hạn kế tiếp": due_label(due, today),
             "Thời hạn": duty.deadline or "",
             "Kế hoạch": plan_name(doc.doc_number, doc.title, doc.date, doc.doc_type, doc.source, 80) if doc
             else duty.doc_id,
@@ -112,6 +136,6 @@ def duty_table(duties: Iterable[Duty], documents: Mapping[str, object], today: d
             "Trích yếu": title,
             "Năm": doc.year if doc else None,
         }
-        keyed.append(((due is None, due or date.max, row["Kế hoạch"], duty.start), row))
+        keyed.append(((*due_order(due, today), row["Kế hoạch"], duty.start), row))
     keyed.sort(key=lambda item: item[0])
     return [row for _, row in keyed]

@@ -34,7 +34,7 @@ FREQUENCY_LABELS = {
 STATUS_LABELS = {
     "indexed": "đã lập chỉ mục",
     "updated": "đã cập nhật",
-    "unchanged": "không đổi",
+    "unchanged": "không đổi", "renamed": "đổi tên (không đọc lại)",
     "removed": "đã gỡ",
     "duplicate": "trùng lặp, bỏ qua",
     "skipped": "bỏ qua",

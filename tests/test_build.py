@@ -258,7 +258,8 @@ def test_cli_index_and_docs_json(corpus_copy: Path, tmp_path: Path, capsys: pyte
     payload = json.loads(capsys.readouterr().out)
     assert {"mode", "model", "documents", "chunks", "files"} <= set(payload)
     assert payload["mode"] == "lexical" and payload["model"] is None and payload["documents"] == 5
-    assert all(set(f) == {"source", "status", "reason", "encoding"} for f in payload["files"])
+    assert all(set(f) == {"source", "status", "reason", "encoding", "sha256"} for f in payload["files"])
+    assert all(len(f["sha256"]) == 64 for f in payload["files"] if f["status"] == "indexed")
     broken = next(f for f in payload["files"] if f["source"] == "hong.pdf")
     assert broken["status"] == "failed" and broken["reason"]
     assert main(["docs", "--index", str(index_dir), "--json"]) == 0

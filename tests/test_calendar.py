@@ -87,3 +87,20 @@ def test_duties_command_human_output(lexical_index_dir, capsys):
     assert main(["duties", "--index", str(lexical_index_dir), "--frequency", "semiannual"]) == 0
     out = capsys.readouterr().out
     assert "trước ngày 10/5/2023" in out and "giao ban" in out
+
+
+def test_duties_command_marks_passed_one_off_dates_and_sorts_them_last(lexical_index_dir, capsys):
+    assert main(["duties", "--index", str(lexical_index_dir), "--today", "2023-06-01", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_date = {row["deadline_date"]: row for row in rows if row["deadline_date"]}
+    assert by_date["2023-10-30"]["next_due"] == "2023-10-30" and not by_date["2023-10-30"]["due_passed"]
+    assert by_date["2020-07-10"]["due_passed"] and by_date["2023-05-10"]["due_passed"]
+    passed = [row["due_passed"] for row in rows]
+    assert passed == sorted(passed) and any(passed)  # every passed one after every other
+    assert main(["duties", "--index", str(lexical_index_dir), "--today", "2023-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "đã qua (10/05/2023)" in out and "hạn kế tiếp 30/10/2023" in out
+    assert out.index("hạn kế tiếp 30/10/2023") < out.index("đã qua (10/05/2023)")
+    assert main(["duties", "--index", str(lexical_index_dir), "--today", "2023-06-01", "--hide-passed"]) == 0
+    hidden = capsys.readouterr().out
+    assert "đã qua" not in hidden and "hạn kế tiếp 30/10/2023" in hidden

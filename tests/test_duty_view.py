@@ -67,3 +67,25 @@ def test_uploads_accept_every_format_the_indexer_reads():
     for suffix in (".pdf", ".docx", ".doc", ".rtf", ".odt", ".xlsx", ".txt", ".html"):
         assert suffix in ALLOWED_UPLOAD_SUFFIXES
     assert "DOC" in UPLOAD_FORMATS_LABEL.split(", ")
+
+
+def test_one_off_dates_already_passed_are_marked_and_sorted_last_in_table_and_csv():
+    from search.ui_support import rows_to_csv
+
+    today = date(2026, 12, 1)
+    duties = [
+        _duty("Các đơn vị gửi báo cáo về Sở Tư pháp chậm nhất ngày 31/12/2025.", "Sở Tư pháp"),
+        _duty("Định kỳ hằng quý báo cáo kết quả về Sở Tài chính.", "Phòng Tài chính"),
+        _duty("Các đơn vị gửi báo cáo về Sở Nội vụ trước ngày 03/02/2026.", "UBND xã"),
+        _duty("Các đơn vị gửi báo cáo về Sở Nội vụ trước ngày 20 hằng tháng.", "UBND huyện"),
+        _duty("Các đơn vị gửi báo cáo về Sở Y tế chậm nhất ngày 15/01/2027.", "Sở Y tế"),
+    ]
+    rows = duty_table(duties, {}, today)
+    assert [r["Hạn kế tiếp"] for r in rows] == ["20/12/2026", "15/01/2027", "", "đã qua (31/12/2025)",
+                                                "đã qua (03/02/2026)"]
+    csv_text = rows_to_csv(rows, DUTY_VIEW_COLUMNS).decode("utf-8-sig")
+    assert csv_text.index("20/12/2026") < csv_text.index("đã qua (31/12/2025)")
+    kept = duty_table(duties, {}, today, hide_passed=True)
+    assert [r["Cơ quan thực hiện"] for r in kept] == ["UBND huyện", "Sở Y tế", "Phòng Tài chính"]
+    # the day itself is not passed
+    assert duty_table(duties, {}, date(2025, 12, 31))[0]["Hạn kế tiếp"] == "31/12/2025"

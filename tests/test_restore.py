@@ -77,3 +77,25 @@ def test_common_words_beat_rare_misspellings_and_question_phrases_are_fixed() ->
         "ubnd tỉnh lâm đồng giao sở nội vụ làm gì"
     assert understanding.parse("bao nhieu lan").restored.startswith("bao nhiêu")
     assert understanding.parse("bao cao gui ve dau").restored.endswith("về đâu")
+
+
+def test_period_phrases_restore_to_the_period_whatever_the_counts() -> None:
+    # An archive where "quy" (quy định, quy chế) and "mới" are far more frequent than "quý" and "mỗi", and
+    # "hằng quý" never occurs: word statistics alone give "hằng quy" and "mới quy".
+    texts = (["quy định quy chế quy trình hằng năm hằng năm báo cáo mới ban hành"] * 20
+             + ["báo cáo quý về Sở Nội vụ", "mỗi năm"])
+    understanding = _understanding(texts)
+    assert understanding.parse("ke hoach nao bao cao hang quy ve SNV").restored.endswith("hằng quý về SNV")
+    assert understanding.parse("moi quy bao cao mot lan").restored.startswith("mỗi quý")
+    assert understanding.parse("Hang thang, hang tuan").restored == "Hằng tháng, hằng tuần"
+    assert understanding.parse("bao cao hang ngay").restored.endswith("hằng ngày")
+    # not a period phrase: left to the statistics
+    assert understanding.parse("quy dinh moi").restored == "quy định mới"
+
+
+def test_sample_corpus_restores_period_phrases(lexical_index_dir: Path) -> None:
+    understanding = Searcher.open(lexical_index_dir).query_understanding
+    assert understanding.parse("ke hoach nao bao cao hang quy ve SNV").restored == \
+        "kế hoạch nào báo cáo hàng quý về SNV"
+    assert understanding.parse("moi quy bao cao mot lan").restored.startswith("mỗi quý báo cáo")
+    assert understanding.parse("moi nam mot lan").restored.startswith("mỗi năm")

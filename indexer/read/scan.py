@@ -80,3 +80,32 @@ def discover(paths: Sequence[Path | str]) -> tuple[list[FoundFile], list[FileOut
                 found[source] = FoundFile(path=candidate, root=root, source=source, size=stat.st_size,
                                           mtime_ns=stat.st_mtime_ns)
     return [found[s] for s in sorted(found)], unreadable
+
+
+def match_renames(new: Sequence[FoundFile], stored: dict[str, dict], present: set[str]) -> dict[str, str]:
+    """new source → the stored source with the same content (size and SHA-256) that is no longer found.
+
+    A file renamed or moved, or named anew because the corpus root changed (`index B --add` beside A renames
+    "x.pdf" to "A/x.pdf"), keeps its stored document instead of being read again. stored: source → files-table
+    row (size, sha256, role); present: every source found now. Only files whose size matches a gone file are hashed.
+    """
+    gone: dict[int, list[dict]] = {}
+    for source, row in sorted(stored.items()):
+        if source not in present and row["role"] in ("primary", "duplicate") and row["sha256"]:
+            gone.setdefault(row["size"], []).append(row)
+    matches: dict[str, str] = {}
+    for f in new:
+        rows = gone.get(f.size)
+        if not rows:
+            continue
+        try:
+            sha = file_sha256(f.path)
+        except OSError:
+            continue
+        # the same file name (under a new folder) first, then in source order
+        for row in sorted(rows, key=lambda r: (not f.source.endswith(r["source"].rsplit("/", 1)[-1]), r["source"])):
+            if row["sha256"] == sha:
+                rows.remove(row)
+                matches[f.source] = row["source"]
+                break
+    return matches

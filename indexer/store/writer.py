@@ -97,6 +97,14 @@ class StoreWriter:
         """Same content, new timestamp (e.g. copied back): remember the stat so the hash is not recomputed next time."""
         self.conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?", (size, mtime_ns, source))
 
+    def rename_file(self, old: str, new: str, size: int, mtime_ns: int) -> None:
+        """The same content under a new source name: move its files row and its document's source (no re-reading)."""
+        self.conn.execute("UPDATE files SET source = ?, size = ?, mtime_ns = ? WHERE source = ?",
+                          (new, size, mtime_ns, old))
+        self.conn.execute("UPDATE documents SET source = ? WHERE source = ?", (new, old))
+        self.conn.execute("UPDATE files SET reason = ? WHERE role = 'duplicate' AND reason = ?",
+                          (duplicate_reason(new), duplicate_reason(old)))
+
     def delete_file(self, source: str) -> None:
         self.conn.execute("DELETE FROM files WHERE source = ?", (source,))
 

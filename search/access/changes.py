@@ -13,8 +13,9 @@ from search.access.users import Identity
 from search.ui_support import STATUS_LABELS, UploadRejected, ingest_uploads
 
 # build statuses → audit outcomes (anything else is recorded as it is: duplicate, skipped, unchanged)
-_OUTCOME = {"indexed": "ok", "updated": "ok", "removed": "ok", "rejected": "rejected", "failed": "failed"}
-_CHANGED = ("indexed", "updated", "removed")
+_OUTCOME = {"indexed": "ok", "updated": "ok", "renamed": "ok", "removed": "ok", "rejected": "rejected",
+            "failed": "failed"}
+_CHANGED = ("indexed", "updated", "renamed", "removed")
 
 
 def upload(identity: Identity, origin: str, files: Sequence[tuple[str, bytes]], corpus_dir: Path, index_dir: Path,
@@ -88,7 +89,8 @@ def _summary(report) -> str:
 def record_build(identity: Identity, origin: str, action: str, index_dir: Path, roots: Sequence[Path],
                  report=None, error: BaseException | None = None) -> None:
     """Record an index build ("reindex" from the app, "index" from the CLI): one entry per added, changed or
-    removed file (sha256 read from the file when it is still there) and one summary entry for the run."""
+    renamed or removed file (sha256 as the build reports it — removed: as last indexed —, else read from the file
+    when it is still there) and one summary entry for the run."""
     index_dir = Path(index_dir)
     if error is not None or report is None:
         audit.record(index_dir, identity.name, identity.via, action, origin=origin, outcome="failed",
@@ -101,11 +103,12 @@ def record_build(identity: Identity, origin: str, action: str, index_dir: Path, 
         if f.status not in _CHANGED:
             continue
         path = root / f.source if root is not None else None
-        digest = size = None
+        digest, size = getattr(f, "sha256", None), None
         if f.status != "removed" and path is not None and path.is_file():
-            digest, size = audit.sha256_file(path), path.stat().st_size
+            digest, size = digest or audit.sha256_file(path), path.stat().st_size
+        detail = STATUS_LABELS.get(f.status, f.status) + (f" ({f.reason})" if f.status == "renamed" and f.reason else "")
         audit.record(index_dir, identity.name, identity.via, action, file=f.source, sha256=digest, size=size,
-                     origin=origin, outcome="ok", detail=STATUS_LABELS.get(f.status, f.status))
+                     origin=origin, outcome="ok", detail=detail)
     changed = any(f.status in _CHANGED for f in report.files)
     audit.record(index_dir, identity.name, identity.via, action, origin=origin,
                  outcome="ok" if changed else "unchanged", detail=_summary(report))

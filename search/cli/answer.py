@@ -53,9 +53,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def duty_record(duty: Duty, text: str | None, doc) -> dict:
-    """One row of `duties --json`: the duty's fields, its plan and the quoted part of its sentence."""
+def duty_record(duty: Duty, text: str | None, doc, due=None, passed: bool = False) -> dict:
+    """One row of `duties --json`: the duty's fields, its plan, the quoted part of its sentence, its next due date
+    ("next_due", ISO or None) and whether that is a one-off date already passed ("due_passed")."""
     record = asdict(duty)
+    record["next_due"] = due.isoformat() if due else None
+    record["due_passed"] = passed
     if text is not None:
         start, end = duty_quote_span(duty)
         record["quote"] = text[start:end]
@@ -80,21 +83,30 @@ def select_duties(duties: list[Duty], recipient: str | None, frequency: str | No
 
 
 def cmd_duties(args: argparse.Namespace) -> int:
+    from datetime import date
+
     from indexer.store.reader import IndexReader
     from search.answer.calendar import dated, duties_to_ics
+    from search.duty_view import due_label, due_order, is_passed, next_due
 
     settings = Settings.from_env()
+    today = getattr(args, "today", None) or date.today()
     reader = IndexReader.open(_index_dir(args, settings))
     try:
         documents = {d.doc_id: d for d in reader.documents()}
         duties = select_duties(reader.duties(), args.recipient, args.frequency)
+        due = {id(d): next_due(d, today) for d in duties}  # the same order and marks as the UI's duties table
+        if getattr(args, "hide_passed", False):
+            duties = [d for d in duties if not is_passed(due[id(d)], today)]
+        duties.sort(key=lambda d: due_order(due[id(d)], today))
         if args.ics:
             calendar_duties = [d for d in duties if dated(d)]
             Path(args.ics).write_bytes(duties_to_ics(calendar_duties, documents))
             print(f"Đã ghi {len(calendar_duties)} thời hạn vào {args.ics}.", file=sys.stderr)
         if args.json:
             texts = {doc_id: reader.document_text(doc_id) for doc_id in {d.doc_id for d in duties}}
-            rows = [duty_record(d, texts[d.doc_id], documents.get(d.doc_id)) for d in duties]
+            rows = [duty_record(d, texts[d.doc_id], documents.get(d.doc_id), due[id(d)],
+                                is_passed(due[id(d)], today)) for d in duties]
             print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         if args.ics:
@@ -112,7 +124,9 @@ def cmd_duties(args: argparse.Namespace) -> int:
                 parts.append(f"→ {duty.recipient}")
             if duty.intermediary:
                 parts.append(f"(qua {duty.intermediary})")
-            when = ", ".join(x for x in (_FREQUENCY_NAMES.get(duty.frequency or ""), duty.deadline) if x)
+            label = due_label(due[id(duty)], today)
+            label = label if not label or label.startswith("đã qua") else f"hạn kế tiếp {label}"
+            when = ", ".join(x for x in (_FREQUENCY_NAMES.get(duty.frequency or ""), duty.deadline, label) if x)
             print(f"• {plan}, mục {duty.section or '—'}: {' '.join(parts)}" + (f" [{when}]" if when else ""))
             if duty.actor:
                 print(f"  thực hiện: {duty.actor}")

@@ -14,6 +14,15 @@ def _add_index_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="thư mục chỉ mục (mặc định: $TRACUU_INDEX hoặc ./index)")
 
 
+def _iso_date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {value} (dạng YYYY-MM-DD, ví dụ 2026-12-01)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracuu", description="Tra cứu Kế hoạch: tìm kiếm và hỏi đáp trên kho kế hoạch.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
@@ -57,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="recipient", metavar="AGENCY", help="lọc theo nơi nhận báo cáo")
     p.add_argument("--frequency", choices=["weekly", "monthly", "quarterly", "semiannual", "annual", "periodic", "once"])
     p.add_argument("--ics", metavar="FILE", help="ghi các thời hạn ra tệp lịch iCalendar")
+    p.add_argument("--today", metavar="YYYY-MM-DD", type=_iso_date,
+                   help="tính hạn kế tiếp (và hạn đã qua) từ ngày này; mặc định: hôm nay")
+    p.add_argument("--hide-passed", action="store_true", help="ẩn các nhiệm vụ có hạn một lần đã qua")
     _add_index_option(p)
     p.add_argument("--json", action="store_true")
 

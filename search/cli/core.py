@@ -13,7 +13,8 @@ from indexer.settings import Settings
 from search.ocr_note import low_confidence_note, low_confidence_pages
 
 STATUS_LABELS = {
-    "indexed": "mới", "updated": "cập nhật", "unchanged": "không đổi", "removed": "đã xóa",
+    "indexed": "mới", "updated": "cập nhật", "unchanged": "không đổi", "renamed": "đổi tên",
+    "removed": "đã xóa",
     "duplicate": "trùng", "skipped": "bỏ qua", "failed": "lỗi",
 }
 _NOT_INDEXED = ("removed", "duplicate", "skipped", "failed")

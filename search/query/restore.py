@@ -28,6 +28,10 @@ QUESTION_PHRASES = {
     ("may", "gio"): ("mấy", "giờ"), ("thang", "may"): ("tháng", "mấy"), ("ngay", "may"): ("ngày", "mấy"),
     ("lan", "thu"): ("lần", "thứ"), ("ve", "dau"): ("về", "đâu"), ("den", "dau"): ("đến", "đâu"),
 }
+# Period phrases: "hang quy", "moi thang" are always "hằng/hàng quý", "mỗi tháng" — never "hằng quy" (quy định) or
+# "mới tháng" — whatever the archive's counts say (a rare pair loses to a very frequent single word).
+PERIOD_WORDS = {"ngay": "ngày", "tuan": "tuần", "thang": "tháng", "quy": "quý", "nam": "năm"}
+PERIOD_LEADS = {"hang": ("hàng", "hằng"), "moi": ("mỗi",)}  # the archive's own choice among these is kept
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,15 @@ class DiacriticRestorer:
             phrase = QUESTION_PHRASES.get((words[k][2], words[k + 1][2]))
             if phrase and text[words[k][0]:words[k + 1][1]].islower():
                 fixed[k], fixed[k + 1] = phrase
+        for k in range(len(words) - 1):
+            (s0, e0, lead, _), (s1, e1, period, _) = words[k], words[k + 1]
+            if lead not in PERIOD_LEADS or period not in PERIOD_WORDS or k in fixed or not all(
+                    _ASCII_WORD.fullmatch(w) and not (w.isupper() and len(w) > 1) for w in (text[s0:e0], text[s1:e1])):
+                continue
+            forms = PERIOD_LEADS[lead]
+            picked = self.surfaces[chosen[k]] if k in chosen else None
+            fixed[k] = _recase(picked if picked in forms else forms[0], text[s0:e0])
+            fixed[k + 1] = _recase(PERIOD_WORDS[period], text[s1:e1])
         out, last, changed = [], 0, []
         for k, (start, end, loose, _) in enumerate(words):
             surface = text[start:end]
