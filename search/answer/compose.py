@@ -370,8 +370,12 @@ def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
 def _answer_signer(corpus: Corpus, searcher, q: Question) -> Answer | None:
     docs = [d for d in _ordered(corpus.documents.values()) if _document_ok(d, doc_ok_question(q))]
     if not q.issuer:
-        hits = searcher.search(q.text, k=1)
-        docs = [corpus.documents[h.doc_id] for h in hits if h.doc_id in corpus.documents]
+        # The document the question names is the best-ranked one, ranked without the signer rule (which puts other
+        # documents' signature passages first): its signer, or that it was not read — never another document's.
+        best = _best_document_id(searcher, q.text)
+        docs = [corpus.documents[best]] if best in corpus.documents else []
+        if docs and not _signers_found(corpus, docs[0]):
+            return Answer(q.text, f"Không đọc được người ký của văn bản {plan_label(docs[0])}.", [_plan(docs[0], [])])
     for doc in docs:
         text = corpus.normalized(doc.doc_id).text
         found = [(name, text.rfind(name)) for name in doc.signers if name and text.rfind(name) >= 0]
@@ -381,6 +385,18 @@ def _answer_signer(corpus: Corpus, searcher, q: Question) -> Answer | None:
         names = " và ".join(name for name, _ in found)
         return Answer(q.text, f"{plan_label(doc)} do {names} ký.", [_plan(doc, citations)])
     return None
+
+
+def _best_document_id(searcher, text: str) -> str | None:
+    if hasattr(searcher, "best_document_id"):
+        return searcher.best_document_id(text)
+    hits = searcher.search(text, k=1)
+    return hits[0].doc_id if hits else None
+
+
+def _signers_found(corpus: Corpus, doc: DocumentInfo) -> bool:
+    text = corpus.normalized(doc.doc_id).text
+    return any(name and name in text for name in doc.signers)
 
 
 def _verified(corpus: Corpus, answer: Answer) -> Answer:
