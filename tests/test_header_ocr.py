@@ -80,3 +80,35 @@ def test_real_scans(name, doc_type, number, title):
     assert (s.doc_type, s.doc_number) == (doc_type, number)
     if title:
         assert s.title.startswith(title)
+
+
+# -- the signer at the end of an OCR'd scan --------------------------------------------------------------------------
+
+BODY = ("KẾ HOẠCH\nTổ chức Hội nghị\n\nI. MỤC ĐÍCH\n\n1. Tổ chức quán triệt nội dung của Chương trình "
+        "mục tiêu quốc gia.\n\n")
+
+
+@pytest.mark.parametrize("tail, name", [
+    # Nơi nhận read between position and name
+    ("_— KT. CHỦ TỊCH\nt2 PHÓ CHỦ TỊCH\n\nNơi nhận:\n- Như điều 3;\n- Lưu: VT, N.chính (16B).\n\nLê Hồng Văn\n",
+     "Lê Hồng Văn"),
+    # the name after a list entry, a rank before it
+    ("Nơi nhận:\n- Bộ Công an;\n- Thành viên Tô CTLNTW: SHHđ'eci € TRƯỞNG\n"
+     "- Lưu: VT, P5. NMC (100b). Đại tá Bùi Duy Hưng\n", "Bùi Duy Hưng"),
+    ("KT. BỘ TRƯỞNG\n-THU TRƯỞNG\n\nNơi n kẺ ân:\n- UBND các tỉnh;\nœ\nh\nThường-tướng Nguyên Văn Long\n",
+     "Nguyên Văn Long"),
+    # a filing code before the name
+    ("Nơi nhận:\n- Như Điều 3;\n- Lưu: VT, các VP.\nKT. CHỦ TỊCH\nLQ_VP7_NV.2024 Phạm Quang Ngọc\n", "Phạm Quang Ngọc"),
+])
+def test_signer_read_from_a_broken_signature_block(tail, name):
+    s = parse_structure(BODY + tail)
+    assert [b.name for b in s.signatures] == [name]
+
+
+@pytest.mark.parametrize("tail", [
+    "KT. CHÁNH VĂN PHÒNG\nPH6 C VAN PHONG\n$ tl'|\nMinh Vfr\nt\n",  # a misread font: not a Vietnamese name
+    "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n\nHà Nội Lâm Đồng\n",  # no position, authority or rank above
+    "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\n" + "Dòng nội dung tiếp theo của văn bản.\n" * 30 + "Trần Văn Nam\n",  # cue far
+])
+def test_no_signer_guessed(tail):
+    assert parse_structure(BODY + tail).signatures == []
