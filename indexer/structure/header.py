@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from indexer.structure.doclines import Line, is_upper_line
 from indexer.structure.header_dates import DATE_LINE, PLACE_ONLY, PREAMBLE, date_year, iso_date, place_from, place_of
 from indexer.structure.header_units import header_units, is_motto_line
-from indexer.structure.references import NUMBER_LINE, normalize_number
+from indexer.structure.references import NUMBER_LINE, OCR_NUMBER_LINE, normalize_number, ocr_number
+from indexer.text.vntext import key_loose
 
 # How far into a document the header may sit: PDF text layers sometimes put the header columns after the
 # first paragraphs of page 1 (ninhbinh 196.pdf), so this is a count of non-blank lines, not "the top".
@@ -42,6 +43,13 @@ _PRESENTER = re.compile(
 )
 _TYPE_LINE = re.compile(
     r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")(?![^\W\d_])\s*(?P<rest>.*)$"
+)
+# The type name as OCR reads it: tones and hats misread ("QUYÉT ĐỊNH", "KÉ HOẠCH") or a letter doubled ("KÉẺ
+# HOẠCH"), matched on the loose key (no diacritics) with each letter allowed to repeat; upper case only.
+_LOOSE_TYPE = re.compile(
+    r"^(?P<type>" + "|".join(
+        r"\s+".join("".join(re.escape(ch) + "+" for ch in word) for word in key_loose(name).split())
+        for name, _ in TYPE_NAMES) + r")(?![^\W\d_])"
 )
 _GAZETTE_TYPE = re.compile(
     r"^(?P<type>" + "|".join(re.escape(name) for name, _ in TYPE_NAMES) + r")\s+(?P<rest>của\s.*)$", re.I
@@ -113,7 +121,15 @@ def _find_number(window: list[Line]) -> tuple[Line, re.Match] | None:
         if prefix.strip() and not (":" in text[match.start(): match.start("number")] or is_upper_line(prefix)):
             continue
         return line, match
+    for line in window:  # a scan's number line OCR misread ("Só:đÓ6 /KH-TCTLNTW-C04")
+        match = OCR_NUMBER_LINE.search(strip_motto(line.text))
+        if match:
+            return line, match
     return None
+
+
+def _number(match: re.Match) -> str:
+    return ocr_number(match) if match.re is OCR_NUMBER_LINE else normalize_number(match.group("number"))
 
 
 def _find_date(window: list[Line]) -> tuple[Line, re.Match] | None:
@@ -155,6 +171,12 @@ def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
     for position, line in enumerate(line for line in window if not line.blank):
         text = strip_motto(line.text)
         match = _TYPE_LINE.match(text) or (_GAZETTE_TYPE.match(text) if position < 3 else None)
+        loose = None if match else _loose_type(text)
+        if loose:
+            name, rest = loose
+            if rest.startswith((":", "(")):
+                continue
+            return line, name, rest
         if not match:
             if _OUTLINE_START.match(text) or re.match(r"^(?:Căn\s+cứ|Thực\s+hiện)\s", text):
                 return None
@@ -164,6 +186,21 @@ def _find_type(window: list[Line]) -> tuple[Line, str, str] | None:
             continue  # "QUYẾT ĐỊNH:" announces the articles of a decision, it is not the type line
         name = dict(TYPE_NAMES)[match.group("type").upper()]
         return line, name, rest
+    return None
+
+
+def _loose_type(text: str) -> tuple[str, str] | None:
+    """(canonical type name, rest of the line) for a type line OCR misread ("KÉẺ HOẠCH" → "Kế hoạch"); None unless
+    the type words are in capitals and the line read as the loose key keeps its length (offsets line up)."""
+    key = key_loose(text)
+    match = _LOOSE_TYPE.match(key) if len(key) == len(text) else None
+    if not match or not is_upper_line(text[: match.end()]):
+        return None
+    found = re.sub(r"(\w)\1+", r"\1", match.group("type"))
+    found = re.sub(r"\s+", " ", found)
+    for name, canonical in TYPE_NAMES:
+        if re.sub(r"(\w)\1+", r"\1", key_loose(name)) == found:
+            return canonical, _TYPE_SUFFIX.sub("", text[match.end():]).strip()
     return None
 
 
@@ -300,7 +337,7 @@ def parse_header(lines: list[Line]) -> Header:
     last_line = -1
     if number:
         unit, match = number
-        header.doc_number = normalize_number(match.group("number"))
+        header.doc_number = _number(match)
         prefix = _OF.sub("", strip_motto(unit.text)[: match.start()].strip())
         header.issuers = _issuer_lines(units, unit.index, prefix)
         last_line = max(last_line, _source_index(lines, unit))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from indexer.structure.doclines import is_upper_line
-from indexer.structure.references import NUMBER_LINE
+from indexer.structure.references import NUMBER_LINE, OCR_NUMBER_LINE
 
 _MONTH_WORDS = {
     "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
@@ -36,7 +36,7 @@ PREAMBLE = re.compile(
 def place_from(before: str) -> str | None:
     """The place written before ", ngày …" ("Hà Nội", "Thành phố Đà Nẵng"); None when the text before the date is
     not a place (a citation, a sentence, a number with no place after it)."""
-    number = NUMBER_LINE.search(before)
+    number = NUMBER_LINE.search(before) or OCR_NUMBER_LINE.search(before)
     if number:
         before = before[number.end():]
     words = before.replace("|", " ").split()

@@ -9,7 +9,7 @@ from indexer.structure.header import parse_header
 from indexer.model import DocumentStructure, Mark, Section
 from indexer.structure.outline import parse_outline
 from indexer.structure.references import find_references, type_from_number
-from indexer.structure.signature import find_recipients, find_signatures
+from indexer.structure.signature import find_end_signer, find_recipients, find_signatures
 
 # Words an issuing body's name starts with; a self-description is only trusted when it names such a body.
 ORG_START = (
@@ -42,6 +42,8 @@ def parse_structure(text: str, marks: Sequence[Mark] = ()) -> DocumentStructure:
     body_line = _line_at(lines, body_start)
 
     signatures = find_signatures(lines, body_line)
+    if not signatures:  # a scan whose signature block OCR broke up
+        signatures = [s for s in [find_end_signer(lines, body_line)] if s is not None]
     recipients = find_recipients(lines, body_line)
     spans = sorted([(s.start, s.end) for s in signatures] + ([(recipients.start, recipients.end)] if recipients else []))
     tails = _cluster(text, spans)

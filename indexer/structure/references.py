@@ -27,6 +27,23 @@ NUMBER_LINE = re.compile(
     re.X,
 )
 
+# A header number line as OCR reads it from a scan: "Số" misread ("Só", "Sô", "S6") and/or the handwritten or
+# stamped number read as noise ("Số: 5Ø /KH-BCA-C04", "Só:đÓ6 /KH-TCTLNTW-C04", "Số: 36 Ÿ/QĐĐ-UBND"). Only at the
+# start of a line; `noise` is what stands before the symbol part, `sym` the readable symbol part.
+OCR_NUMBER_LINE = re.compile(
+    rf"^S[ốỐóÓòÒôÔơ6ồổ](?![^\W\d_])[ \t]*[:.]?[ \t]*(?P<noise>[^\s/]{{1,5}}(?:[ \t]+[^\s/]{{1,3}})?)?[ \t]*"
+    rf"(?P<number>/[ \t]*(?P<sym>{_SYMS}))(?![\w/])"
+)
+
+
+def ocr_number(match: re.Match) -> str:
+    """The number of an OCR_NUMBER_LINE match: digits kept when the noise is only digits ("Só: 80 /KH" → "80/KH"),
+    else the symbol part alone, like the blank number of a draft ("/KH-BCA-C04"): unreadable digits are not guessed."""
+    number = normalize_number(match.group("number"))
+    raw = match.group("noise") or ""
+    return raw + number if raw.isdigit() and len(raw) <= 6 else number
+
+
 # Type codes of NĐ 30/2020 Phụ lục III, the older TT 01/2011 list and party codes → type names.
 TYPE_CODES = {
     "NQ": "Nghị quyết", "QĐ": "Quyết định", "QD": "Quyết định", "CT": "Chỉ thị", "QC": "Quy chế",

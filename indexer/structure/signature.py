@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from indexer.structure.doclines import Line, is_upper_line
 from indexer.model import SignatureBlock
+from indexer.text.vntext import key_loose
 
 AUTHORITY = re.compile(r"^(?P<auth>TM\.|KT\.|TL\.|TUQ\.|Q\.|T/M|K/T|T/L|Q/|TM|KT|TL)\s*(?P<rest>\S.*)$")
 _AUTHORITY_ANYWHERE = re.compile(r"(?:^|\s)(?P<auth>TM\.|T/M)\s*(?P<rest>[^\W\d_][^\d]*?)\s*$")
@@ -81,6 +82,43 @@ def find_signatures(lines: list[Line], start_index: int = 0) -> list[FoundSignat
         if block is not None:
             found.append(block)
     return found
+
+
+# OCR of a scan breaks the signature column: the Nơi nhận list lands between position and name, the name shares its
+# line with a list entry or a filing code ("- Lưu: VT, P5. Đại tá Bùi Duy Hưng", "LQ_VP7_NV.2024 Phạm Quang Ngọc").
+_OCR_RANK = re.compile(r"(?:^|\s)(?P<rank>(?:Đại|Thượng|Thường|Trung|Thiếu)[\s-]+(?:tướng|tá|úy|uý))\s+(?P<name>\S.*)$")
+_OCR_CODE = re.compile(r"(?:^|\s)\S*[\d_]\S*\s+(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})$")
+_SIGNING_CUE = re.compile(rf"(?:^|\s)(?:TM\.|KT\.|TL\.|TUQ\.|T/M|K/T)\s*\S|{_POSITION.pattern}")
+# A Vietnamese syllable (loose key): what a misread font makes of a name ("Minh Vfr") is not one.
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]+(?:ch|ng|nh|[cmnpt])?$")
+END_LINES = 6  # how close to the end of the text the name must be (non-blank lines)
+CUE_LINES = 25  # how far above the name a position / authority / rank must be (lines)
+
+
+def find_end_signer(lines: list[Line], start_index: int = 0) -> FoundSignature | None:
+    """The signer of a document whose signature block OCR broke up: a person's name among the last END_LINES
+    non-blank lines — alone on its line, after a rank, or after a filing code — with a signing authority or position
+    in capitals (or a rank before the name) within CUE_LINES above it. None when no such name is readable."""
+    tail = [line for line in lines[start_index:] if not line.blank][-END_LINES:]
+    for line in reversed(tail):
+        text = _cell(line.text).strip(" *")
+        rank = _OCR_RANK.search(text)
+        name = text if is_person_name(text) else rank.group("name") if rank else None
+        if name is None:
+            code = _OCR_CODE.search(text)
+            name = code.group("name") if code else None
+        if not name or not is_person_name(name) or not all(_SYLLABLE.match(w) for w in key_loose(name).split()):
+            continue
+        above = lines[max(start_index, line.index - CUE_LINES): line.index]
+        cue = next((m for ln in reversed(above) if is_upper_line(ln.text, 4) or AUTHORITY.search(ln.text)
+                    for m in [_SIGNING_CUE.search(ln.text)] if m), None)
+        if cue is None and not rank:
+            continue
+        authority = AUTHORITY.search(cue.group(0).strip()) if cue else None
+        block = SignatureBlock(name=signer_name(name), authority=authority.group("auth") if authority else "",
+                               position="", organisation="")
+        return FoundSignature(block, line.start, line.end)
+    return None
 
 
 def _block_above(lines: list[Line], name_line: Line) -> FoundSignature | None:

@@ -11,6 +11,7 @@ from indexer.text.vntext import key_loose
 from search.answer.aboutness import HEAD_CHARS, split_by_subject
 from search.answer.constraints import applied_constraints, type_ok, year_ok
 from search.answer.facts import other_round, pick_sentence
+from search.answer.signer import best_document_id, signers_found
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
 from search.ocr_note import with_ocr_confidence
@@ -370,8 +371,11 @@ def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
 def _answer_signer(corpus: Corpus, searcher, q: Question) -> Answer | None:
     docs = [d for d in _ordered(corpus.documents.values()) if _document_ok(d, doc_ok_question(q))]
     if not q.issuer:
-        hits = searcher.search(q.text, k=1)
-        docs = [corpus.documents[h.doc_id] for h in hits if h.doc_id in corpus.documents]
+        # The best-ranked document (not another one's signature put first): its signer, or that it was not read.
+        best = best_document_id(searcher, q.text)
+        docs = [corpus.documents[best]] if best in corpus.documents else []
+        if docs and not signers_found(docs[0], corpus.normalized(best).text):
+            return Answer(q.text, f"Không đọc được người ký của văn bản {plan_label(docs[0])}.", [_plan(docs[0], [])])
     for doc in docs:
         text = corpus.normalized(doc.doc_id).text
         found = [(name, text.rfind(name)) for name in doc.signers if name and text.rfind(name) >= 0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -155,6 +155,19 @@ class Searcher:
         used = self._effective_mode(mode)
         rows, scores = self.ranked_rows(parsed, k, used, allowed)
         return SearchResult(query, used, self.hits_for_rows(parsed, rows, scores), parsed.restored)
+
+    def best_document_id(self, query: str, mode: str = "hybrid") -> str | None:
+        """doc_id of the best-ranked passage for `query`, ranked without the "who signed" rule (which puts the
+        signature passages of metadata-matched documents first); None when nothing matches. A "who signed" answer
+        names the signer of this document, never another document's."""
+        parsed = self.parse(query)
+        if parsed.intent == "signer":
+            parsed = replace(parsed, intent=None)
+        rows, _ = self.ranked_rows(parsed, 1, self._effective_mode(mode))
+        if rows.size == 0:
+            return None
+        with self._lock:
+            return self.reader.chunk_rows([int(rows[0])])[0].doc_id
 
     def searched_as(self, query: str) -> str | None:
         """The query with its diacritics restored from the archive, when it was typed without them; else None."""
