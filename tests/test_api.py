@@ -166,6 +166,37 @@ def test_writes_need_an_editor_token_and_are_audited(writable):
         assert client.get("/health").json()["documents"] == 5
 
 
+def test_requests_during_a_rebuild_all_succeed_and_move_to_the_new_generation(writable):
+    """Readers keep asking while an editor's upload builds and flips a new generation: no request fails, later ones
+    see the new document, and the Searcher of the old generation is closed once its requests are done."""
+    settings, env, tokens = writable
+    app = create_app(settings, env=env)
+    statuses: list[int] = []
+    stop = threading.Event()
+    with serving(app) as client:
+        first = client.get("/health").json()["generation"]
+
+        def reader() -> None:
+            with httpx.Client(base_url=client.base_url, timeout=120) as own:
+                while not stop.is_set():
+                    statuses.append(own.get("/search", params={"q": "báo cáo hàng tháng", "k": 3}).status_code)
+
+        threads = [threading.Thread(target=reader) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        body = "KẾ HOẠCH\nTrồng rừng ngập mặn ven biển Kim Sơn, báo cáo hàng quý.\n".encode("utf-8")
+        done = client.post("/upload", params={"name": "rung.txt"}, content=body,
+                           headers={"Authorization": f"Bearer {tokens['editor']}"})
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+        assert done.status_code == 200, done.text
+        assert client.get("/health").json()["generation"] != first
+    assert len(statuses) > 20 and set(statuses) == {200}
+    assert app.state.holder.opened == 2
+
+
 def test_uploads_over_the_limits_are_refused_and_recorded(writable):
     settings, env, tokens = writable
     limits = {"TRACUU_MAX_FILE_MB": str(60 / 2**20), "TRACUU_MAX_UPLOAD_MB": str(120 / 2**20)}  # 60 and 120 bytes
@@ -236,6 +267,9 @@ def test_the_command_listens_on_loopback_by_default(lexical_index_dir: Path):
                                str(lexical_index_dir)], cwd=REPO, capture_output=True, text=True, timeout=120,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
         assert busy.returncode == 2 and f"Cổng {port} đang được chương trình khác dùng" in busy.stderr
+        child.terminate()  # SIGTERM: uvicorn shuts down cleanly, the command says so, exit status 128 + 15
+        assert child.wait(30) == 143 and "Đã dừng API." in child.stderr.read()
     finally:
-        child.terminate()
-        child.wait(30)
+        if child.poll() is None:
+            child.kill()
+            child.wait(30)

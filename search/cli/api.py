@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ def port_taken(host: str, port: int) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve until interrupted (Ctrl+C: exit 0). A busy port is a TracuuError (exit 2 in cli.app)."""
+    """Serve until stopped: SIGTERM gives exit status 143 (128 + signal, as `tracuu ui`), Ctrl+C 130 (cli.app).
+    A busy port is a TracuuError (exit 2 in cli.app)."""
     import uvicorn
 
     from search.access.policy import listen_message
@@ -42,6 +44,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(listen_message(host, port, what="API", command="tracuu serve"), flush=True)
     print(f"Chỉ mục: {settings.index_dir} · kho văn bản: {settings.corpus_dir} · tài liệu API: "
           f"http://{host}:{port}/api-docs", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    received: list[int] = []
+    # uvicorn finishes the requests in flight on SIGTERM, then raises the signal again: it lands here
+    previous = signal.signal(signal.SIGTERM, lambda number, _frame: received.append(number))
+    try:
+        uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")).run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print("Đã dừng API.", file=sys.stderr)
-    return 0
+    return 128 + received[0] if received else 0
