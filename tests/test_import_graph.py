@@ -38,7 +38,7 @@ LAYERS = (
     ("search.answer",),
     ("search.retrieve",),
     ("search",),
-    ("search.cli", "bench"),
+    ("search.cli", "bench", "search.api"),  # search.api: the HTTP API of `tracuu serve`
     ("search.ui_api",),
     (UI,),
 )

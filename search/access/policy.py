@@ -108,12 +108,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def listen_message(host: str, port: int) -> str:
-    """What `tracuu ui` prints on start about who can reach the app (Vietnamese)."""
+def listen_message(host: str, port: int, what: str = "Giao diện", command: str = "tracuu ui") -> str:
+    """What `tracuu ui` (and, with what="API", command="tracuu serve", `tracuu serve`) prints on start about who
+    can reach it (Vietnamese)."""
     if is_loopback(host):
-        return (f"Giao diện chỉ nghe trên {host}:{port} — chỉ máy này mở được: http://{host}:{port}\n"
-                "Muốn mở cho mạng nội bộ của cơ quan: tracuu ui --host 0.0.0.0 (xem README, mục Ai được thay đổi "
+        return (f"{what} chỉ nghe trên {host}:{port} — chỉ máy này mở được: http://{host}:{port}\n"
+                f"Muốn mở cho mạng nội bộ của cơ quan: {command} --host 0.0.0.0 (xem README, mục Ai được thay đổi "
                 "kho văn bản).")
     shown = "mọi địa chỉ mạng của máy này" if host in ("0.0.0.0", "::") else host
-    return (f"Giao diện nghe trên {shown}, cổng {port}: các máy khác trong mạng mở được. Người đọc không cần "
+    return (f"{what} nghe trên {shown}, cổng {port}: các máy khác trong mạng mở được. Người đọc không cần "
             "đăng nhập; chỉ biên tập viên (tracuu user add) được thêm, gỡ văn bản và lập lại chỉ mục.")

@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
     _add_index_option(p)
+
+    p = sub.add_parser("serve", help="API HTTP trả JSON (tìm, hỏi, văn bản, nhiệm vụ; thêm tệp cần mã API)")
+    p.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
+    _add_index_option(p)
     return parser
 
 
@@ -166,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             from search.cli import access as cli_access
 
             return getattr(cli_access, f"cmd_{args.command}")(args)
+        if args.command == "serve":
+            from search.cli.api import cmd_serve
+
+            return cmd_serve(args)
         return _run_ui(args)
     except TracuuError as error:
         print(f"Lỗi: {error}", file=sys.stderr)

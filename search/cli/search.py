@@ -48,6 +48,12 @@ def _snippet(text: str, highlights: list[list[int]]) -> str:
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
+def search_payload(result) -> dict:
+    """The `search --json` object (also the HTTP API's /search): query, mode, restored_query, hits (Hit fields)."""
+    return {"query": result.query, "mode": result.mode, "restored_query": result.restored_query,
+            "hits": [asdict(h) for h in result.hits]}
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from search.retrieve.searcher import Searcher
 
@@ -56,9 +62,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if result.mode != args.mode and searcher.lexical_reason:
         print(searcher.lexical_reason, file=sys.stderr)
     if args.json:
-        payload = {"query": result.query, "mode": result.mode, "restored_query": result.restored_query,
-                   "hits": [asdict(h) for h in result.hits]}
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        print(json.dumps(search_payload(result), ensure_ascii=False, indent=2))
         return 0
     if result.restored_query:
         print(f"Tìm theo: {result.restored_query}")
