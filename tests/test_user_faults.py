@@ -1,0 +1,87 @@
+"""What a newcomer did that must not break anything (issue 14, second round): Ctrl-D at the replace prompt,
+non-positive counts, misnamed or unreadable files, an interrupted OCR, a --no-dense index in the web app,
+a killed first build, accounts on a read-only index."""
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+from pathlib import Path
+
+import pytest
+
+from search.cli import app, core
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def test_ctrl_d_at_the_replace_prompt_cancels(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setattr(core, "dropped_roots", lambda index_dir, paths: ["/kho/A"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+
+    def eof(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", eof)
+    args = argparse.Namespace(add=False, replace=False, json=False)
+    assert core._confirm_replace(args, tmp_path / "index", [tmp_path / "B"]) is False
+    assert "Đã hủy; chỉ mục giữ nguyên." in capsys.readouterr().err
+
+
+def test_ctrl_d_at_the_replace_prompt_exits_1_and_builds_nothing(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setattr(core, "dropped_roots", lambda index_dir, paths: ["/kho/A"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(EOFError))
+    corpus = tmp_path / "B"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Kế hoạch số 9/KH-UBND.\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    assert app.main(["index", str(corpus), "--index", str(index_dir), "--no-dense"]) == 1
+    assert not index_dir.exists()
+    assert "Đã hủy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["search", "kế hoạch", "-k", "0"], ["search", "kế hoạch", "-k", "-3"],
+                                  ["search", "kế hoạch", "-k", "mười"], ["audit", "--limit", "0"],
+                                  ["ui", "--port", "0"], ["ui", "--port", "70000"]])
+def test_non_positive_numbers_are_refused_by_the_parser(argv: list[str], capsys):
+    with pytest.raises(SystemExit) as caught:
+        app.build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ("số nguyên" in err or "cổng phải" in err), err
+
+
+def test_positive_numbers_still_parse():
+    args = app.build_parser().parse_args(["search", "kế hoạch", "-k", "3"])
+    assert args.k == 3
+    assert app.build_parser().parse_args(["audit", "--limit", "5"]).limit == 5
+    assert app.build_parser().parse_args(["ui", "--port", "8502"]).port == 8502
+
+
+def test_read_only_accounts_message_speaks_of_accounts():
+    error = PermissionError(errno.EACCES, "Permission denied", "/kho/index/users.json.lock")
+    message = app.system_error_message(error, "user")
+    assert "tệp tài khoản" in message and "Chỉ mục trước đó" not in message
+    assert "Chỉ mục trước đó" in app.system_error_message(error, "index")
+
+
+def test_user_add_on_a_read_only_index(tmp_path: Path, monkeypatch, capsys):
+    """A real refused write (the lock file cannot be created) ends in the accounts wording, exit 3."""
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    real_open = open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).startswith(str(index_dir)) and any(m in (args[0] if args else kwargs.get("mode", "r"))
+                                                         for m in "wa+"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("mật-khẩu-đủ-dài-123\n"))
+    assert app.main(["user", "add", "lan", "--password-stdin", "--index", str(index_dir)]) == 3
+    err = capsys.readouterr().err
+    assert "tệp tài khoản" in err and "Chỉ mục trước đó" not in err and "Traceback" not in err
