@@ -85,3 +85,16 @@ def test_user_add_on_a_read_only_index(tmp_path: Path, monkeypatch, capsys):
     assert app.main(["user", "add", "lan", "--password-stdin", "--index", str(index_dir)]) == 3
     err = capsys.readouterr().err
     assert "tệp tài khoản" in err and "Chỉ mục trước đó" not in err and "Traceback" not in err
+
+
+def test_check_after_a_killed_first_build_says_there_is_no_index(tmp_path: Path, capsys):
+    """A first build killed before CURRENT: a half-written generation, no manifest, no CURRENT. `check` says what
+    `ask` says (no index yet, exit 2), not "damaged"."""
+    index_dir = tmp_path / "index"
+    (index_dir / "gen-000001" / "lexical").mkdir(parents=True)
+    (index_dir / "gen-000001" / "chunks.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    assert app.main(["check", "--index", str(index_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "Chưa có chỉ mục" in err and "hỏng" not in err
+    assert app.main(["ask", "báo cáo gì", "--index", str(index_dir)]) == 2
+    assert "Chưa có chỉ mục" in capsys.readouterr().err
