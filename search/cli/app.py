@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from search.cli.access import add_parsers as add_access_parsers
 
-    add_access_parsers(sub, _add_index_option)
+    add_access_parsers(sub, _add_index_option, positive_int)
 
     p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
     p.add_argument("--port", type=port_number, default=None,
