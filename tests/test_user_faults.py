@@ -98,3 +98,20 @@ def test_check_after_a_killed_first_build_says_there_is_no_index(tmp_path: Path,
     assert "Chưa có chỉ mục" in err and "hỏng" not in err
     assert app.main(["ask", "báo cáo gì", "--index", str(index_dir)]) == 2
     assert "Chưa có chỉ mục" in capsys.readouterr().err
+
+
+def test_no_dense_index_with_the_model_here_asks_for_a_rebuild_not_a_model(tmp_path: Path, monkeypatch):
+    from indexer.settings import Settings
+    from search.ui_support import lexical_notice, model_label
+
+    model_dir = tmp_path / "e5"
+    model_dir.mkdir()
+    monkeypatch.setenv("TRACUU_MODEL", str(model_dir))
+    notice = lexical_notice(None, str(model_dir), "lexical", Settings.from_env())
+    assert "Chỉ mục không có phần ngữ nghĩa (vectơ)" in notice and "--no-dense" in notice
+    assert "model prepare" not in notice and "chưa có mô hình" not in notice
+    assert "chưa có" not in model_label(None)
+    # no model on this machine: the notice still says how to get one
+    monkeypatch.setenv("TRACUU_MODEL", "ai-do/khong-co-mo-hinh")
+    notice = lexical_notice(None, "ai-do/khong-co-mo-hinh", "lexical", Settings.from_env())
+    assert "tracuu model prepare" in notice and "tracuu model download ai-do/khong-co-mo-hinh" in notice
