@@ -115,3 +115,34 @@ def test_no_dense_index_with_the_model_here_asks_for_a_rebuild_not_a_model(tmp_p
     monkeypatch.setenv("TRACUU_MODEL", "ai-do/khong-co-mo-hinh")
     notice = lexical_notice(None, "ai-do/khong-co-mo-hinh", "lexical", Settings.from_env())
     assert "tracuu model prepare" in notice and "tracuu model download ai-do/khong-co-mo-hinh" in notice
+
+
+def test_ocr_writes_no_page_image_that_an_interrupt_could_leave_behind(tmp_path: Path, monkeypatch):
+    """Ctrl-C, SIGTERM or the per-file budget's SIGKILL can stop a read while Tesseract runs; the page image goes
+    through a pipe, so at that moment there is nothing in the temp folder to leave behind."""
+    import tempfile
+
+    from indexer.read import ocr
+    from test_ocr import render_scan
+
+    if ocr.tesseract_binary() is None:
+        pytest.skip("không có Tesseract")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    pdf = tmp_path / "scan.pdf"
+    render_scan("Kế hoạch số 5/KH-UBND về báo cáo định kỳ hàng quý", pdf, dpi=150)
+    seen, real = [], ocr.run_killable
+
+    def watching(command, timeout, cwd=None, input=None):
+        seen.append(sorted(str(p) for p in scratch.rglob("*")))
+        raise KeyboardInterrupt  # the user presses Ctrl-C while Tesseract reads the page
+
+    monkeypatch.setattr(ocr, "run_killable", watching)
+    with pytest.raises(KeyboardInterrupt):
+        ocr.ocr_pdf_pages(pdf, [1])
+    assert seen == [[]] and list(scratch.iterdir()) == []
+    monkeypatch.setattr(ocr, "run_killable", real)
+    [page] = ocr.ocr_pdf_pages(pdf, [1])
+    assert "KH-UBND" in page.text and list(scratch.iterdir()) == []
