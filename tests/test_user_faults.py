@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
+from indexer.errors import ReadError
 from search.cli import app, core
 
+REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -146,3 +149,96 @@ def test_ocr_writes_no_page_image_that_an_interrupt_could_leave_behind(tmp_path:
     monkeypatch.setattr(ocr, "run_killable", real)
     [page] = ocr.ocr_pdf_pages(pdf, [1])
     assert "KH-UBND" in page.text and list(scratch.iterdir()) == []
+
+
+def _docx(path: Path, text: str) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def test_misnamed_office_files_are_read_as_what_they_are(tmp_path: Path):
+    import shutil
+    import subprocess
+
+    from indexer.read.readers import read_file
+
+    raw = read_file(_docx(tmp_path / "that-ra-docx.pdf", "Kế hoạch số 7/KH-UBND về báo cáo"))
+    assert raw.format == "docx" and "7/KH-UBND" in raw.pages[0]
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Kế hoạch số 8/KH-UBND"
+    book.save(str(tmp_path / "bang.pdf"))
+    with pytest.raises(ReadError, match=r"bảng tính Excel \(\.xlsx\) mang đuôi \.pdf"):
+        read_file(tmp_path / "bang.pdf")
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("không có LibreOffice để tạo tệp .doc")
+    source = _docx(tmp_path / "goc.docx", "Kế hoạch số 9/KH-UBND về báo cáo hàng quý")
+    out = tmp_path / "out"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                    "doc", "--outdir", str(out), str(source)], capture_output=True, timeout=180, check=True)
+    old = (out / "goc.doc").read_bytes()
+    assert old.startswith(b"\xd0\xcf\x11\xe0")  # a real OLE Word file
+    for name in ("cu.docx", "cu.pdf"):
+        (tmp_path / name).write_bytes(old)
+        raw = read_file(tmp_path / name)
+        assert raw.format == "doc" and "9/KH-UBND" in " ".join(raw.pages), name
+
+
+def _vietnamese_only(reason: str) -> None:
+    assert not re.search(r"\b(the|is|has|no|not|file|stream|item|named|such|directory|permission)\b", reason, re.I), reason
+
+
+def test_unreadable_files_get_vietnamese_reasons_without_library_english(tmp_path: Path):
+    import zipfile
+
+    from indexer.read.readers import read_file
+
+    source = sorted((REPO / "tests" / "data").rglob("*.pdf"))[0]
+    (tmp_path / "cut.pdf").write_bytes(source.read_bytes()[:3000])
+    with zipfile.ZipFile(tmp_path / "thieu.docx", "w") as package:
+        package.writestr("word/document.xml", "<w:document/>")
+    (tmp_path / "hong.pdf").symlink_to(tmp_path / "khong-co.pdf")
+    expected = {"cut.pdf": "hỏng", "thieu.docx": "hỏng", "hong.pdf": "tệp không tồn tại (liên kết hỏng)"}
+    for name, words in expected.items():
+        with pytest.raises(ReadError) as caught:
+            read_file(tmp_path / name)
+        reason = str(caught.value)
+        assert words in reason, reason
+        _vietnamese_only(reason)
+
+
+def test_a_file_without_read_permission_says_so(tmp_path: Path, monkeypatch):
+    import builtins
+    import io
+    import os
+
+    from indexer.read.readers import read_file
+
+    pdf = sorted((REPO / "tests" / "data").rglob("*.pdf"))[0]
+    locked = tmp_path / "khoa.pdf"
+    locked.write_bytes(pdf.read_bytes())
+    if os.geteuid() != 0:
+        locked.chmod(0)
+    else:  # root reads anything: refuse the opens of this one file as the kernel would for a normal user
+        real_open = builtins.open
+
+        def refusing(file, *args, **kwargs):
+            if str(file) == str(locked):
+                raise PermissionError(errno.EACCES, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing)
+        monkeypatch.setattr(io, "open", refusing)
+    with pytest.raises(ReadError) as caught:
+        read_file(locked)
+    reason = str(caught.value)
+    assert "không có quyền đọc tệp" in reason and "hỏng" not in reason
+    _vietnamese_only(reason)
