@@ -238,7 +238,7 @@ def doc_ok(info) -> bool:
 if not hybrid:
     # A lexical index needs no reason; a hybrid index whose model is missing here does.
     reason = searcher.lexical_reason if reader.mode == "hybrid" else None
-    st.warning(ui.lexical_notice(reason, settings.model or DEFAULT_MODEL), icon="ℹ️")
+    st.warning(ui.lexical_notice(reason, settings.model or DEFAULT_MODEL, reader.mode, settings), icon="ℹ️")
 
 
 # ---------------------------------------------------------------- Hỏi đáp

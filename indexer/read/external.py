@@ -15,14 +15,15 @@ class Completed:
     stderr: bytes
 
 
-def run_killable(command: list[str], timeout: float, cwd: Path | None = None) -> Completed:
-    """Run `command`; on timeout kill its whole process group (soffice forks soffice.bin) and raise TimeoutExpired."""
+def run_killable(command: list[str], timeout: float, cwd: Path | None = None, input: bytes | None = None) -> Completed:
+    """Run `command` (fed `input` on its stdin when given); on timeout kill its whole process group (soffice forks
+    soffice.bin) and raise TimeoutExpired."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        cwd=cwd, start_new_session=True,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, cwd=cwd, start_new_session=True,
     )
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(input=input, timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()

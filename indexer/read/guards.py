@@ -1,6 +1,8 @@
 """Checks that refuse hostile or oversized inputs before a parser touches them (zip bombs, huge files)."""
 from __future__ import annotations
 
+import errno
+import re
 import zipfile
 from pathlib import Path
 
@@ -134,3 +136,47 @@ def _xobject_sizes(resources, sizes: dict[int, int], depth: int):
         elif subtype == "/Form":
             yield _stream_size(xobject, sizes)
             yield from _xobject_sizes(xobject.get("/Resources"), sizes, depth + 1)
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old binary Office file (.doc, .xls, .ppt)
+
+
+def os_reason(exc: OSError, path: Path) -> str:
+    """Vietnamese words for why the system refused a file (missing, dangling link, no permission)."""
+    if exc.errno == errno.ENOENT:
+        return "tệp không tồn tại (liên kết hỏng)" if path.is_symlink() else "tệp không tồn tại"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "không có quyền đọc tệp"
+    return f"lỗi hệ thống {errno.errorcode.get(exc.errno or 0, exc.errno)}"
+
+
+def sniff_extension(path: Path, ext: str) -> str:
+    """The extension to read the file as, by its first bytes: a .doc/.docx/.pdf that is really a .docx (zip), a PDF,
+    an old Word file (OLE) or, for .doc, a Word web page is read as such."""
+    if ext not in {".doc", ".docx", ".pdf"}:
+        return ext
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith(b"PK"):
+        if ext == ".pdf":
+            return _zip_kind(path)
+        return ".docx"
+    if ext == ".pdf":
+        return ".doc" if head.startswith(_OLE_MAGIC) else ext
+    if head.lstrip()[:5] == b"%PDF-":
+        return ".pdf"  # a PDF renamed .doc/.docx
+    if ext == ".docx" and head.startswith(_OLE_MAGIC):
+        return ".doc"  # an old binary Word file renamed to .docx
+    if ext == ".doc" and re.search(rb"<html|<!doctype html", head.lstrip(b"\xef\xbb\xbf").lower()):
+        return ".html"
+    return ext
+
+
+def _zip_kind(path: Path) -> str:
+    """.docx or .xlsx for an Office zip package by its parts (others: .docx, whose reader explains the damage)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return ".docx"
+    return ".xlsx" if "xl/workbook.xml" in names else ".docx"

@@ -5,7 +5,6 @@ import csv
 import io
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -152,22 +151,22 @@ def ocr_pdf_pages(path: Path, page_numbers: list[int], dpi: int = OCR_DPI, langu
     except pypdfium2.PdfiumError as error:
         raise ReadError(f"không dựng được trang PDF để nhận dạng chữ ({error})") from error
     try:
-        with tempfile.TemporaryDirectory(prefix="tracuu-ocr-") as tmp:
-            for number in page_numbers:
-                try:
-                    page = document[number - 1]
-                    width, height = page.get_size()
-                    # A4 at 300 dpi is 8.7 Mpx; a giant page box must not become a giant bitmap.
-                    scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
-                    image = page.render(scale=scale, grayscale=True).to_pil()
-                    page.close()
-                except pypdfium2.PdfiumError:
-                    continue  # a page PDFium cannot load or render keeps its text layer; the others are read
-                image_path = Path(tmp) / f"page-{number}.png"
-                image.save(image_path, dpi=(dpi, dpi))
-                text, confidence = _tesseract_tsv(binary, image_path, language)
-                image_path.unlink()
-                results.append(OcrPage(number, text, confidence))
+        for number in page_numbers:
+            try:
+                page = document[number - 1]
+                width, height = page.get_size()
+                # A4 at 300 dpi is 8.7 Mpx; a giant page box must not become a giant bitmap.
+                scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1.0)) ** 0.5)
+                image = page.render(scale=scale, grayscale=True).to_pil()
+                page.close()
+            except pypdfium2.PdfiumError:
+                continue  # a page PDFium cannot load or render keeps its text layer; the others are read
+            # The page goes to Tesseract through a pipe: no temporary file that Ctrl-C, SIGTERM or the budget's
+            # SIGKILL could leave behind in /tmp.
+            png = io.BytesIO()
+            image.save(png, format="PNG", dpi=(dpi, dpi))
+            text, confidence = _tesseract_tsv(binary, png.getvalue(), language)
+            results.append(OcrPage(number, text, confidence))
     finally:
         document.close()
     return results
@@ -179,10 +178,12 @@ def ocr_image_file(image_path: Path, language: str = OCR_LANGUAGE) -> OcrPage:
     return OcrPage(1, text, confidence)
 
 
-def _tesseract_tsv(binary: str, image_path: Path, language: str) -> tuple[str, float]:
-    command = [binary, str(image_path), "stdout", "-l", language, "--psm", "3", "tsv"]
+def _tesseract_tsv(binary: str, image: Path | bytes, language: str) -> tuple[str, float]:
+    """(text, mean confidence) of an image file, or of image bytes (PNG) fed on Tesseract's stdin."""
+    source = "stdin" if isinstance(image, bytes) else str(image)
+    command = [binary, source, "stdout", "-l", language, "--psm", "3", "tsv"]
     try:
-        process = run_killable(command, PAGE_TIMEOUT_S)
+        process = run_killable(command, PAGE_TIMEOUT_S, input=image if isinstance(image, bytes) else None)
     except subprocess.TimeoutExpired:
         raise ReadError(f"nhận dạng chữ một trang quá {PAGE_TIMEOUT_S:.0f} giây, bỏ qua tệp") from None
     if process.returncode != 0:

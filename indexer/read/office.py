@@ -39,13 +39,14 @@ def soffice_binary() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_office(path: Path, timeout: float = CONVERT_TIMEOUT_S) -> RawText:
+def read_office(path: Path, timeout: float = CONVERT_TIMEOUT_S, as_ext: str | None = None) -> RawText:
     """Read a .doc/.rtf/.xls/.ppt (via LibreOffice) or .odt/.ods/.odp file, converting legacy-font text to Unicode.
+    as_ext: the format the file really is when its name says otherwise (an old Word file named .docx: ".doc").
 
     Raises UnsupportedFormat when LibreOffice is needed and missing, ReadError when the file cannot be read.
     """
     path = Path(path)
-    ext = path.suffix.lower()
+    ext = as_ext or path.suffix.lower()
     if ext in ODF_ZIPS:
         return _to_raw(_read_odf_zip(path), ext)
     target = SOFFICE_TARGETS.get(ext)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
 import unicodedata
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.errors import ReadError, UnsupportedFormat
-from indexer.read.guards import check_pdf_streams, check_zip_file, size_pair
+from indexer.read.guards import check_pdf_streams, check_zip_file, os_reason, size_pair, sniff_extension
 from indexer.read.legacy import decode_legacy_text, fix_legacy_lines, fix_legacy_text
 from indexer.model import RawText
 from indexer.read.formats.pdf_legacy import fix_pdf_legacy
@@ -25,7 +26,6 @@ from indexer.read.pdftext.spacing import rejoin_spaced_syllables
 _MB = 1024 * 1024
 # Office formats a LibreOffice conversion could turn into .docx/.pdf; other extensions are simply not documents.
 _OFFICE = {".doc", ".rtf", ".odt", ".xls", ".xlsx", ".ods", ".ppt", ".pptx", ".odp", ".wpd", ".wps", ".dot", ".dotx"}
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
@@ -34,15 +34,24 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ReadError(f"không mở được tệp: {exc.strerror or exc}") from exc
+        raise ReadError(f"không mở được tệp: {os_reason(exc, path)}") from exc
     if not path.is_file():
         raise ReadError("không phải là tệp")
+    try:  # one open before any reader: no permission is said as such, never as a damaged file
+        path.open("rb").close()
+    except OSError as exc:
+        raise ReadError(f"không đọc được tệp: {os_reason(exc, path)}") from exc
     if size == 0:
         raise ReadError("tệp rỗng")
     if max_bytes is not None and size > max_bytes:
         raise ReadError(f"tệp quá lớn ({size_pair(size, max_bytes)}); đặt TRACUU_MAX_FILE_MB để đổi")
     ext = path.suffix.lower()
-    reader = _READERS.get(_sniff(path, ext))
+    sniffed = sniff_extension(path, ext)
+    reader = _READERS.get(sniffed)
+    if reader is read_office and sniffed != ext:  # an old Word file renamed .docx/.pdf: read as what it is
+        reader = functools.partial(read_office, as_ext=sniffed)
+    if sniffed == ".xlsx" and ext != ".xlsx":
+        raise ReadError(f"tệp là bảng tính Excel (.xlsx) mang đuôi {ext}: đổi đuôi thành .xlsx rồi lập chỉ mục lại")
     if reader is None:
         shown = ext or "(không có phần mở rộng)"
         if ext in _OFFICE:
@@ -53,24 +62,7 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> RawText:
     except ReadError:
         raise
     except OSError as exc:
-        raise ReadError(f"không đọc được tệp: {exc.strerror or exc}") from exc
-
-
-def _sniff(path: Path, ext: str) -> str:
-    """The extension to read the file as: a ".doc" that is really a .docx (zip) or a Word web page is read as such."""
-    if ext not in {".doc", ".docx"}:
-        return ext
-    with path.open("rb") as handle:
-        head = handle.read(512)
-    if head.startswith(b"PK"):
-        return ".docx"
-    if head.lstrip()[:5] == b"%PDF-":
-        return ".pdf"  # a PDF renamed .doc/.docx
-    if ext == ".docx" and head.startswith(_OLE_MAGIC):
-        return ".doc"  # an old binary Word file renamed to .docx
-    if ext == ".doc" and re.search(rb"<html|<!doctype html", head.lstrip(b"\xef\xbb\xbf").lower()):
-        return ".html"
-    return ext
+        raise ReadError(f"không đọc được tệp: {os_reason(exc, path)}") from exc
 
 
 # ---- plain text -----------------------------------------------------------------------------------------------------
@@ -201,7 +193,7 @@ def _pdf_pages(path: Path) -> list[str]:
 
 def _pdf_unreadable(exc: BaseException) -> str:
     """The Vietnamese reason first; pypdf's own (English) words only as a detail in brackets."""
-    return f"không đọc được PDF: tệp hỏng hoặc không phải PDF (chi tiết: {_short(exc)})"
+    return "không đọc được PDF: tệp hỏng, bị cắt cụt hoặc không phải PDF"
 
 
 def _page_texts(reader) -> list[str]:
@@ -281,7 +273,7 @@ def _read_docx(path: Path) -> RawText:
     except (PackageNotFoundError, zipfile.BadZipFile) as exc:
         raise ReadError("không đọc được DOCX: tệp không phải gói DOCX (hỏng, hoặc là loại tệp khác mang đuôi .docx)") from exc
     except Exception as exc:  # noqa: BLE001 - damaged parts fail inside python-docx/lxml with assorted errors
-        raise ReadError(f"không đọc được DOCX: {_short(exc)}") from exc
+        raise ReadError("không đọc được DOCX: gói DOCX hỏng hoặc thiếu phần bắt buộc") from exc
     text, encoding = fix_legacy_lines(lines, reader.converted, reader.legacy)  # by font name, then by scoring
     if not text.strip():
         raise ReadError("tệp DOCX không có chữ")

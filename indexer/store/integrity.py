@@ -122,13 +122,15 @@ def read_manifest_damage(gen_dir: Path) -> tuple[dict | None, Damage | None]:
 
 
 def check_index(index_dir: Path, deep: bool = True) -> tuple[Path | None, list[Damage]]:
-    """(live generation or None, its damages). No CURRENT at all is reported as a damage only when generation
-    folders exist (an index folder nobody built yet is empty, not damaged)."""
+    """(live generation or None, its damages). No live generation is reported as a damage only when CURRENT
+    exists (pointing nowhere) or a finished generation (one with its manifest) does: an index folder nobody
+    built yet, or whose first build was killed before it finished, has no index, not a damaged one."""
     index_dir = Path(index_dir)
     gen_dir = current_generation(index_dir)
     if gen_dir is None:
-        has_generations = index_dir.is_dir() and any(p.name.startswith("gen-") for p in index_dir.iterdir())
-        problem = "bị mất hoặc trỏ tới thế hệ không còn" if has_generations else None
+        finished = index_dir.is_dir() and ((index_dir / CURRENT_FILE).exists() or any(
+            p.name.startswith("gen-") and (p / MANIFEST_NAME).exists() for p in index_dir.iterdir()))
+        problem = "bị mất hoặc trỏ tới thế hệ không còn" if finished else None
         return None, [Damage(CURRENT_FILE, problem)] if problem else []
     manifest, damage = read_manifest_damage(gen_dir)
     if damage is not None:

@@ -82,8 +82,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub, add_index_option) -> None:
-    """The `user` and `audit` subcommands, added to the `tracuu` parser."""
+def add_parsers(sub, add_index_option, count_type=int) -> None:
+    """The `user` and `audit` subcommands, added to the `tracuu` parser (count_type: the argparse type of --limit)."""
     p = sub.add_parser("user", help="tài khoản biên tập viên/người đọc và mã API (lưu trong thư mục chỉ mục)")
     usub = p.add_subparsers(dest="user_command", required=True)
     d = usub.add_parser("add", help="tạo tài khoản (mật khẩu hỏi qua bàn phím, hoặc --password-stdin)")
@@ -105,6 +105,6 @@ def add_parsers(sub, add_index_option) -> None:
     add_index_option(d)
 
     p = sub.add_parser("audit", help="nhật ký thay đổi kho văn bản (ai, khi nào, tệp nào, sha256, từ đâu)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="chỉ N dòng mới nhất")
+    p.add_argument("--limit", type=count_type, default=None, metavar="N", help="chỉ N dòng mới nhất")
     p.add_argument("--json", action="store_true", help="mỗi dòng một đối tượng JSON, cũ trước")
     add_index_option(p)

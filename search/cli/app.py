@@ -23,6 +23,25 @@ def _iso_date(value: str):
         raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {value} (dạng YYYY-MM-DD, ví dụ 2026-12-01)") from None
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1 (raises ArgumentTypeError with a Vietnamese reason, exit status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' không phải số nguyên") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"cần một số nguyên dương (≥ 1), không phải {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port 1–65535."""
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"cổng phải từ 1 đến 65535, không phải {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tracuu", description="Tra cứu Kế hoạch: tìm kiếm và hỏi đáp trên kho kế hoạch.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
@@ -48,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="tìm đoạn văn liên quan")
     p.add_argument("query", metavar="QUERY")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=positive_int, default=10, help="số kết quả (mặc định 10)")
     p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     p.add_argument("--year", help="năm, hoặc khoảng năm 2020-2023")
     p.add_argument("--issuer", help="cơ quan ban hành (một phần tên)")
@@ -97,17 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     from search.cli.access import add_parsers as add_access_parsers
 
-    add_access_parsers(sub, _add_index_option)
+    add_access_parsers(sub, _add_index_option, positive_int)
 
     p = sub.add_parser("ui", help="mở giao diện web (Streamlit)")
-    p.add_argument("--port", type=int, default=None,
+    p.add_argument("--port", type=port_number, default=None,
                    help="cổng (mặc định 8501, hoặc cổng trống kế tiếp nếu 8501 đang bận)")
     p.add_argument("--host", default="127.0.0.1",
                    help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
     _add_index_option(p)
 
     p = sub.add_parser("serve", help="API HTTP trả JSON (tìm, hỏi, văn bản, nhiệm vụ; thêm tệp cần mã API)")
-    p.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    p.add_argument("--port", type=port_number, default=8000, help="cổng (mặc định 8000)")
     p.add_argument("--host", default="127.0.0.1",
                    help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
     _add_index_option(p)
@@ -124,11 +143,12 @@ _NO_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _NO_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
-def system_error_message(error: BaseException) -> str | None:
+def system_error_message(error: BaseException, command: str | None = None) -> str | None:
     """One Vietnamese line for a full disk or a folder we may not write (exit status 3), None for anything else.
 
     A build writes its new generation beside the live one and only then flips CURRENT, so the line can promise
-    that the previous index still answers."""
+    that the previous index still answers. `command` "user" (the accounts file) gets its own wording: the
+    accounts, not the index, are what the failed write leaves unchanged."""
     text = str(error).lower()
     code = getattr(error, "errno", None)
     where = getattr(error, "filename", None)
@@ -139,7 +159,12 @@ def system_error_message(error: BaseException) -> str | None:
         what = " hoặc lỗi đĩa" if "i/o" in text else ""
         return (f"Hết chỗ trên đĩa{what} khi ghi{where}. Giải phóng chỗ trống (hoặc chọn --index trên ổ khác) "
                 "rồi chạy lại." + kept)
+    if command == "user":
+        kept = " Các tài khoản hiện có không thay đổi."
     if code in _NO_WRITE or "readonly" in text or "read-only" in text:
+        if command == "user":
+            return (f"Không ghi được tệp tài khoản{where}: thư mục chỉ đọc hoặc không có quyền ghi. Cấp quyền "
+                    "ghi, hoặc chọn chỗ khác: --index THƯ_MỤC (hoặc TRACUU_USERS=TỆP)." + kept)
         return (f"Không ghi được{where}: thư mục chỉ đọc hoặc không có quyền ghi. Cấp quyền ghi, hoặc chọn "
                 "thư mục chỉ mục khác: --index THƯ_MỤC." + kept)
     return None
@@ -188,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (OSError, sqlite3.OperationalError) as error:
-        message = system_error_message(error)
+        message = system_error_message(error, args.command)
         if message is None:
             raise
         print(f"Lỗi: {message}", file=sys.stderr)

@@ -69,7 +69,11 @@ def _confirm_replace(args: argparse.Namespace, index_dir: Path, paths: list[Path
           "Muốn giữ chúng: thêm --add.", file=sys.stderr)
     if args.replace or args.json or not (sys.stdin.isatty() and sys.stderr.isatty()):
         return True
-    answer = input("Tiếp tục và xóa? [c/K] ").strip().lower()
+    try:
+        answer = input("Tiếp tục và xóa? [c/K] ").strip().lower()
+    except EOFError:  # Ctrl-D at the prompt: the answer is "no"
+        print(file=sys.stderr)
+        answer = ""
     if answer in ("c", "có", "co", "y", "yes"):
         return True
     print("Đã hủy; chỉ mục giữ nguyên.", file=sys.stderr)
