@@ -146,15 +146,15 @@ def create_app(settings: Settings | None = None, build: Callable[..., object] | 
 
     @app.get("/duties")
     def duties(request: Request, to: str | None = None, frequency: Frequency | None = None) -> list:
-        from search.cli.answer import duty_record, select_duties
+        from datetime import date
+
+        from search.cli.answer import chosen_duties, duty_records
 
         check(request, "duties")
         with holder.lease() as searcher:
-            reader = searcher.reader
-            documents = {d.doc_id: d for d in reader.documents()}
-            chosen = select_duties(reader.duties(), to, frequency)
-            texts = {doc_id: reader.document_text(doc_id) for doc_id in {d.doc_id for d in chosen}}
-            return [duty_record(d, texts[d.doc_id], documents.get(d.doc_id)) for d in chosen]
+            today = date.today()
+            chosen, due = chosen_duties(searcher.reader, to, frequency, today)
+            return duty_records(searcher.reader, chosen, due, today)
 
     def rebuild_kwargs() -> dict:
         """Rebuild in the live index's mode (a lexical index stays lexical); the default mode without one."""

@@ -82,32 +82,48 @@ def select_duties(duties: list[Duty], recipient: str | None, frequency: str | No
     return chosen
 
 
+def chosen_duties(reader, recipient: str | None, frequency: str | None, today, hide_passed: bool = False):
+    """(duties of the index matching the filters, sorted by next due date as the UI's table, {id(duty): next due
+    date or None}); hide_passed leaves out one-off deadlines before `today` (a datetime.date)."""
+    from search.duty_view import due_order, is_passed, next_due
+
+    duties = select_duties(reader.duties(), recipient, frequency)
+    due = {id(d): next_due(d, today) for d in duties}
+    if hide_passed:
+        duties = [d for d in duties if not is_passed(due[id(d)], today)]
+    duties.sort(key=lambda d: due_order(due[id(d)], today))
+    return duties, due
+
+
+def duty_records(reader, duties: list, due: dict, today, documents: dict | None = None) -> list[dict]:
+    """The `tracuu duties --json` rows (also the API's /duties) of duties chosen by chosen_duties."""
+    from search.duty_view import is_passed
+
+    documents = documents if documents is not None else {d.doc_id: d for d in reader.documents()}
+    texts = {doc_id: reader.document_text(doc_id) for doc_id in {d.doc_id for d in duties}}
+    return [duty_record(d, texts[d.doc_id], documents.get(d.doc_id), due[id(d)], is_passed(due[id(d)], today))
+            for d in duties]
+
+
 def cmd_duties(args: argparse.Namespace) -> int:
     from datetime import date
 
     from indexer.store.reader import IndexReader
     from search.answer.calendar import dated, duties_to_ics
-    from search.duty_view import due_label, due_order, is_passed, next_due
+    from search.duty_view import due_label
 
     settings = Settings.from_env()
     today = getattr(args, "today", None) or date.today()
     reader = IndexReader.open(_index_dir(args, settings))
     try:
         documents = {d.doc_id: d for d in reader.documents()}
-        duties = select_duties(reader.duties(), args.recipient, args.frequency)
-        due = {id(d): next_due(d, today) for d in duties}  # the same order and marks as the UI's duties table
-        if getattr(args, "hide_passed", False):
-            duties = [d for d in duties if not is_passed(due[id(d)], today)]
-        duties.sort(key=lambda d: due_order(due[id(d)], today))
+        duties, due = chosen_duties(reader, args.recipient, args.frequency, today, getattr(args, "hide_passed", False))
         if args.ics:
             calendar_duties = [d for d in duties if dated(d)]
             Path(args.ics).write_bytes(duties_to_ics(calendar_duties, documents))
             print(f"Đã ghi {len(calendar_duties)} thời hạn vào {args.ics}.", file=sys.stderr)
         if args.json:
-            texts = {doc_id: reader.document_text(doc_id) for doc_id in {d.doc_id for d in duties}}
-            rows = [duty_record(d, texts[d.doc_id], documents.get(d.doc_id), due[id(d)],
-                                is_passed(due[id(d)], today)) for d in duties]
-            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            print(json.dumps(duty_records(reader, duties, due, today, documents), ensure_ascii=False, indent=2))
             return 0
         if args.ics:
             return 0
