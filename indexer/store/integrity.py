@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from indexer.errors import TracuuError
 from indexer.store.generations import CURRENT_FILE, current_generation
+from indexer.read.scan import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 SQLITE_NAME = "tracuu.sqlite"
@@ -39,11 +39,8 @@ class Damage:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex SHA-256 of the file's bytes (read in 1 MiB blocks)."""
+    return file_sha256(path)
 
 
 def record_files(gen_dir: Path) -> dict[str, dict]:

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+from indexer.read.scan import file_sha256
+
 AUDIT_FILE = "audit.jsonl"
 
 
@@ -44,11 +46,8 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex SHA-256 of the file's bytes (read in 1 MiB blocks)."""
+    return file_sha256(path)
 
 
 def os_user() -> str:
