@@ -87,3 +87,19 @@ def test_document_type_of_a_document_whose_header_was_not_read():
     assert type_ok(unread, None)
     guidance = _doc("HƯỚNG DẪN QUY TRÌNH HIỆP THƯƠNG, GIỚI THIỆU NGƯỜI ỨNG CỬ", "2025-09-26", doc_type="Nghị quyết")
     assert type_ok(guidance, "Hướng dẫn") and not type_ok(guidance, "Kế hoạch")
+
+
+@pytest.mark.parametrize(("number", "shown"), [
+    ("/UBND-VP7", "công văn “tuyển chọn và gọi công dân nhập ngũ năm 2025”"),  # a digit inside the symbol is no number
+    ("/KH-UBND", "công văn “tuyển chọn và gọi công dân nhập ngũ năm 2025”"),
+    ("706/UBND-VP7", "706/UBND-VP7"),
+    ("144 /2002/QĐ/BTC", "144 /2002/QĐ/BTC"),
+])
+def test_a_blank_number_is_never_the_label_of_a_plan(number, shown):
+    from search.answer.result import PlanAnswer, plan_label, plan_label_for
+
+    doc = DocumentInfo("d", "706.pdf", "Công văn", number, "tuyển chọn và gọi công dân nhập ngũ năm 2025",
+                       "UBND tỉnh", "Ninh Bình", "2024-11", 2024, [], [], [], 3)
+    assert plan_label(doc).startswith(shown) and "Ninh Bình, 11/2024" in plan_label(doc)
+    plan = PlanAnswer("d", "706.pdf", number, doc.title, doc.issuer, doc.date)
+    assert plan_label_for(plan).startswith(shown.split(" “")[0] if "“" not in shown else "“")

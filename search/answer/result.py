@@ -49,9 +49,15 @@ class Answer:
     constraints: list[str] = field(default_factory=list)  # what the answer applied, in words (also in `answer`)
 
 
+def has_number(doc_number: str | None) -> bool:
+    """True for a filled số ký hiệu ("80/KH-UBND"), False for a blank one ("/UBND-VP7": the digit of "VP7" is part of
+    the symbol, not a number) or none."""
+    return bool(doc_number) and bool(re.search(r"\d", doc_number.split("/")[0]))
+
+
 def plan_label(doc: DocumentInfo) -> str:
     """"80/KH-UBND (Quảng Ngãi, 26/6/2020)": number (or title) with place and date when known."""
-    if doc.doc_number and re.search(r"\d", doc.doc_number):
+    if has_number(doc.doc_number):
         name = doc.doc_number
     elif doc.title:
         name = f"{(doc.doc_type or 'văn bản').lower()} “{doc.title}”"
@@ -63,7 +69,7 @@ def plan_label(doc: DocumentInfo) -> str:
 
 def plan_label_for(plan: PlanAnswer) -> str:
     """The label of a plan in an answer: number (or title) and date."""
-    if plan.doc_number and re.search(r"\d", plan.doc_number):
+    if has_number(plan.doc_number):
         name = plan.doc_number
     else:
         name = f"“{plan.title}”" if plan.title else plan.source
