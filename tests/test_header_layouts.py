@@ -10,8 +10,9 @@ from indexer.pipeline import normalise
 from indexer.read.readers import read_file
 from indexer.structure.parse import parse_structure
 
+from conftest import SHARED, need_shared  # noqa: E402 - the shared data folder (TRACUU_SHARED_DIR or ../shared)
+
 REPO = Path(__file__).parents[1]
-SHARED = REPO.parent / "shared"
 PLANS = SHARED / "data" / "plans-dev"
 LEGACY = SHARED / "data" / "legacy-encodings" / "corpus" / "public-domain" / "tcvn3"
 LUONGMINH = SHARED / "data" / "luongminh-docs"
@@ -267,8 +268,7 @@ REAL_SLOW = [  # .doc and scanned PDFs: LibreOffice or the OCR text layer
 
 
 def _check_real(path: Path, expected: dict) -> None:
-    if not path.is_file():
-        pytest.skip(f"{path.name}: ../shared is not there")
+    need_shared(*path.relative_to(SHARED).parts)
     s = parse_path(path)
     assert {key: getattr(s, key) for key in expected} == expected
 

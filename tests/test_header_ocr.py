@@ -10,7 +10,9 @@ import pytest
 from indexer.structure.parse import parse_structure
 from indexer.structure.references import OCR_NUMBER_LINE, ocr_number
 
-PLANS = Path(__file__).parents[2] / "shared" / "data" / "plans-dev"
+from conftest import SHARED, need_shared  # noqa: E402 - the shared data folder (TRACUU_SHARED_DIR or ../shared)
+
+PLANS = SHARED / "data" / "plans-dev"
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 
@@ -73,9 +75,7 @@ def _parse_pdf(path: Path):
     ("haiduong-scan_SCAN0097-QD-UBND-2011-scanned.pdf", "Quyết định", "/QĐ-UBND", "Về việc tặng danh hiệu"),
 ])
 def test_real_scans(name, doc_type, number, title):
-    path = PLANS / name
-    if not path.exists():
-        pytest.skip("../shared data absent")
+    path = need_shared("data", "plans-dev", name)
     s = _parse_pdf(path)
     assert (s.doc_type, s.doc_number) == (doc_type, number)
     if title:

@@ -15,6 +15,8 @@ from indexer.read.legacy_tables import TCVN3_CHARS
 from indexer.read.readers import read_file
 from indexer.structure.parse import parse_structure
 
+from conftest import SHARED, need_shared  # the shared data folder (TRACUU_SHARED_DIR or ../shared)
+
 CASE_12 = Path(__file__).resolve().parent / "data" / "12-pdf-tcvn3-text-layer"
 LOWER = frozenset(chr(code) for code, letter in TCVN3_CHARS.items() if letter.islower())
 
@@ -231,7 +233,7 @@ def test_capital_fonts_with_a_style_in_their_pdf_name(font, uppercase):
     assert is_uppercase_font(font) is uppercase
 
 
-LEGACY = Path(__file__).resolve().parents[2] / "shared" / "data" / "legacy-encodings"
+LEGACY = SHARED / "data" / "legacy-encodings"
 
 
 @pytest.mark.parametrize(("name", "printed"), [
@@ -243,9 +245,7 @@ def test_real_tcvn3_pdfs_read_as_printed(name, printed):
     as the rendered page shows them (the transcripts keep the lowercase keystrokes of .VnTimeH text)."""
     from bench.legacy_score import score_text
 
-    path = LEGACY / "corpus" / "public-domain" / "tcvn3" / name
-    if not path.is_file():
-        pytest.skip("legacy-encodings data set not present")
+    path = need_shared("data", "legacy-encodings", "corpus", "public-domain", "tcvn3", name)
     raw = read_file(path)
     text = "\n".join(raw.pages)
     _, nocase, _, marked = score_text((LEGACY / "ground-truth" / f"{path.stem}.txt").read_text(encoding="utf-8"), text)

@@ -10,24 +10,13 @@ import indexer.read.formats.xlsx as xlsx_module
 import indexer.read.office as office
 from indexer.errors import ReadError
 from indexer.read.odf import parse_odf
+
+from test_office import _rtf_escape  # the RTF writer of the older office tests
 from indexer.read.readers import read_file
 
 needs_soffice = pytest.mark.skipif(office.soffice_binary() is None, reason="LibreOffice is not installed")
 
 
-def _rtf_escape(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in "\\{}":
-            out.append("\\" + ch)
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            try:
-                out.append(f"\\'{ch.encode('cp1252')[0]:02x}")
-            except UnicodeEncodeError:
-                out.append(f"\\u{ord(ch) if ord(ch) < 32768 else ord(ch) - 65536}?")
-    return "".join(out)
 
 
 def _rtf_table(rows: list[list[str]], font: int) -> str:
