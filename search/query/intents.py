@@ -8,7 +8,8 @@ _INTENTS = {
     # "which number / date / issuer does document X have": the answer is the document's header passage.
     "issued": (("so", "hieu"), ("so", "ky", "hieu"), ("ngay", "ban", "hanh"), ("ban", "hanh", "ngay"),
                ("co", "quan", "nao", "ban", "hanh"), ("ai", "ban", "hanh"), ("ban", "hanh", "khi", "nao"),
-               ("ky", "ban", "hanh", "ngay"), ("who", "issued"), ("issued", "by"), ("issued", "on"),
+               ("ky", "ban", "hanh", "ngay"),
+               ("so", "ngay", "nao"), ("so", "va", "ngay"), ("so", "may"), ("mang", "so"), ("who", "issued"), ("issued", "by"), ("issued", "on"),
                ("when", "was", "it", "issued"), ("document", "number"), ("reference", "number")),
 }
 

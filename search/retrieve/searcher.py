@@ -13,6 +13,7 @@ from indexer.errors import ModelUnavailable
 from indexer.store.lexical import LexicalIndex, analyze
 from indexer.model import DocumentInfo
 from search.retrieve import proximity
+from search.retrieve.citations import best_citation
 from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
 from search.retrieve.fusion import fuse
 from search.retrieve.positional import highlight_rows
@@ -38,6 +39,7 @@ DENSE_WEIGHT_DOCUMENTS = 0.1
 # eval/real-dev.jsonl: 2 keeps Hit@3 where 1 pushed a second answering passage out; both lift plan recall).
 PASSAGES_PER_DOCUMENT = 2
 CANDIDATES = 50  # per retriever before fusion, at least k
+CITATION_CANDIDATES = 200  # BM25 passages searched, after the fused ones, for a citation of a draft's number
 PARSED_CACHE = 4096  # understood queries kept per Searcher (query understanding is ~10 % of a lexical search)
 
 
@@ -208,7 +210,7 @@ class Searcher:
         if parsed.intent == "signer":
             rows, scores = self._signature_first(parsed, rows, scores, allowed)
         elif parsed.intent == "issued" and rows.size:
-            rows, scores = self._header_first(rows, scores, allowed)
+            rows, scores = self._header_first(parsed, rows, scores, allowed)
         if parsed.asks_for_documents and rows.size > 1:
             rows, scores = self._one_per_document(rows, scores)
         return rows[:k], scores[:k]
@@ -229,15 +231,27 @@ class Searcher:
         order = np.asarray(first + rest, dtype=np.int64)
         return rows[order], np.sort(scores)[::-1].astype(np.float32)
 
-    def _header_first(self, rows: np.ndarray, scores: np.ndarray,
+    def _header_first(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray,
                       allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """For "which number / date / issuer": the header passage of the best-ranked document comes first."""
+        """For "which number / date / issuer": the header passage of the best-ranked document comes first.
+
+        When that document's own số ký hiệu is blank (a draft), the best passage citing it with its number filled
+        in (search.retrieve.citations) comes second."""
         with self._lock:
             top = self.reader.chunk_rows([int(rows[0])])[0]
             first = self.reader.first_row(top.doc_id)
-        if first is None or allowed is not None and not allowed[first]:
-            return rows, scores
-        return put_first(rows, scores, [(first, 0.0)])
+            info = self.reader.document(top.doc_id)
+            cited = None
+            if info is not None and not any(ch.isdigit() for ch in (info.doc_number or "").split("/")[0]):
+                # the fused head, then more BM25 candidates: a citing passage is often a side remark of a report
+                more, _ = self.lexical.search(parsed.lexical, CITATION_CANDIDATES, allowed)
+                head = list(dict.fromkeys([int(r) for r in rows[:CANDIDATES]] + [int(r) for r in more]))
+                found = best_citation(parsed.restored or parsed.text, [c.text for c in self.reader.chunk_rows(head)])
+                cited = None if found is None else head[found]
+        lead = [] if first is None or allowed is not None and not allowed[first] else [(first, 2e-3)]
+        if cited is not None and cited != first:
+            lead.append((cited, 1e-3))
+        return put_first(rows, scores, lead)
 
     def _signature_first(self, parsed: ParsedQuery, rows: np.ndarray, scores: np.ndarray,
                          allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
