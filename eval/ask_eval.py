@@ -2,9 +2,10 @@
 fact questions by whether the first plan is an expected document and its quote holds the expected evidence.
 
 Usage: PYTHONPATH=. python eval/ask_eval.py QUESTIONS.jsonl [MORE.jsonl …] --index DIR [--out rows.jsonl]
-Each line: {"id", "kind": "list", "q", "docs": [file stems]}; other kinds are skipped. Prints one row per question
-(precision, recall, missing, extra) and the mean precision / recall per file; nothing is written to the index
-(open a copy if the command could write).
+Each line: {"id", "kind": "list", "q", "docs": [file stems], optional "added": when the question was added}; other
+kinds are skipped. Prints one row per question (precision, recall, missing, extra) and the mean precision / recall per
+file, apart for each "added" value (questions written after a change was tuned are reported on their own); nothing is
+written to the index (open a copy if the command could write).
 """
 from __future__ import annotations
 
@@ -75,11 +76,14 @@ def main() -> None:
         for r in results:
             print(f"{r['id']}  P={r['precision']:.2f} R={r['recall']:.2f}  thiếu={len(r['missing'])} "
                   f"thừa={len(r['extra'])}  {r['q'][:70]}")
-        if results:
-            p = sum(r["precision"] for r in results) / len(results)
-            rc = sum(r["recall"] for r in results) / len(results)
-            exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in results)
-            print(f"== {name}: {len(results)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
+        groups = {row["id"]: row.get("added", "") for row in rows}
+        for added in sorted({groups[r["id"]] for r in results}):
+            part = [r for r in results if groups[r["id"]] == added]
+            p = sum(r["precision"] for r in part) / len(part)
+            rc = sum(r["recall"] for r in part) / len(part)
+            exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in part)
+            label = f"{name} (thêm ở {added})" if added else name
+            print(f"== {label}: {len(part)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
         facts = score_facts(searcher, rows)
         everything += facts
         if facts:
