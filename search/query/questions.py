@@ -11,7 +11,9 @@ from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
-from search.query.parse import guess_language, load_glossary
+from search.query.document_terms import take_place, take_signer
+from search.query.english import english_list_type, translate
+from search.query.parse import guess_language
 
 # Agencies a question may name without the index having seen them (display form, matched on loose keys).
 KNOWN_AGENCIES = (
@@ -35,7 +37,6 @@ _LIST_PATTERNS = [
     re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
 ]
-_ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?:plans?|documents?)\b", re.I)
 _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
               "huong dan": "Hướng dẫn", "to trinh": "Tờ trình", "bao cao": "Báo cáo", "thong bao": "Thông báo",
               "nghi quyet": "Nghị quyết"}
@@ -80,12 +81,6 @@ _FRAME_LOOSE = frozenset("""
 nao nhung cac gi ai sao la cua va co khong duoc cho voi trong mot nhu thi ma nay o ve hay hoac theo khi den tu boi
 neu phai can
 """.split())
-_ENGLISH_MARKERS = {"to": "về", "via": "qua", "through": "qua", "of": "của", "by": "của", "from": "của"}
-_ENGLISH_FRAME = frozenset("""
-a an the of to for in on at by with about and or is are was were be been which what who whom whose that this these
-those there it its do does did how when where why any all some from into as than must should shall can may will
-would has have had their them they list plans plan documents document
-""".split())
 
 
 @dataclass(frozen=True)
@@ -118,6 +113,9 @@ class Question:
     asks_signer: bool = False  # "ai ký", "người ký", "who signed"
     wants: str | None = None  # the kind of value a fact question asks for: "date" | "number" | "agency" | "list"
     role: str | None = None  # loose word before the asked agency ("giao" in "giao cơ quan nào")
+    place: str | None = None  # place the documents are from ("tỉnh Lâm Đồng" in "kế hoạch của tỉnh Lâm Đồng")
+    signer: str | None = None  # person who signed the documents ("do … Nguyễn Cao Sơn ký")
+    unknown_words: tuple[str, ...] = ()  # English content words the glossary does not know
 
     @property
     def has_duty_constraints(self) -> bool:
@@ -167,12 +165,14 @@ class _Parse:
         return next((m for m in pattern.finditer(self.loose) if self.free(m.start(), m.end())), None)
 
 
-def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
-    """Read a question (Vietnamese with or without diacritics, or English) into a Question."""
+def understand(question: str, known_agencies: Iterable[str] = (), known_places: Iterable[str] = ()) -> Question:
+    """Read a question (Vietnamese with or without diacritics, or English) into a Question; `known_agencies` and
+    `known_places` (names read from the index) are recognised without diacritics."""
     text = normalize(question)
     language = guess_language(text)
     english_concepts: dict[tuple[int, int], tuple[str, ...]] = {}
-    vi_text = _translate(text, english_concepts) if language == "en" else text
+    unknown: list[str] = []
+    vi_text = translate(text, english_concepts, unknown) if language == "en" else text
     p = _Parse(vi_text)
 
     kind, doc_type = "fact", None
@@ -183,8 +183,12 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
             doc_type = _DOC_TYPES.get(match.groupdict().get("what") or "")
             p.take(match.start(), match.end())
             break
-    if language == "en" and _ENGLISH_LIST.search(text):
-        kind, doc_type = "list", doc_type or ("Kế hoạch" if re.search(r"\bplans?\b", text, re.I) else None)
+    listed = english_list_type(text) if language == "en" else None
+    if listed is not None:
+        kind, doc_type = "list", doc_type or listed or None
+        type_at = p.loose.find(key_loose(doc_type)) if doc_type else -1
+        if type_at >= 0:  # "which reports …": the type is a constraint, not a topic word
+            p.take(type_at, type_at + len(doc_type))
 
     doc_numbers = []
     for start, end in compound_tokenize(vi_text):
@@ -223,6 +227,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
             action_spans.append((match.start(), match.end()))
             p.take(match.start(), match.end())
 
+    signer = take_signer(p) if kind == "list" else None
     recipient = actor = issuer = None
     agency_concepts: list[Concept] = []
     for start, end, display in _agency_mentions(p, known_agencies):
@@ -242,6 +247,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
             agency_concepts.append(Concept(display, (agency_key(display),), required=True))
         p.take(start, end)
 
+    place = take_place(p, known_places) if kind == "list" else None
     year = None
     match = p.first(_YEAR)
     if match:
@@ -265,7 +271,7 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
         recipient=recipient, actor=actor, issuer=issuer, year=year, doc_numbers=tuple(doc_numbers),
         asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
-        wants=wants, role=role,
+        wants=wants, role=role, place=place, signer=signer, unknown_words=tuple(unknown),
     )
 
 
@@ -354,38 +360,3 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
         concepts.append(Concept(surface, (token.loose,), required=required))
     return concepts
-
-
-def _translate(text: str, concepts: dict[tuple[int, int], tuple[str, ...]]) -> str:
-    """English question → Vietnamese key words through the glossary; Vietnamese names and codes are kept as written."""
-    tokens = analyze(text, compounds=False)
-    loose = [t.loose for t in tokens]
-    entries: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    for entry in load_glossary():
-        for variant in entry.variants:
-            if variant:
-                entries.setdefault(variant[0], []).append((variant, entry.targets))
-    pieces: list[str] = []
-    position = 0
-    i = 0
-    while i < len(tokens):
-        best = max(((len(v), targets) for v, targets in entries.get(loose[i], []) if tuple(loose[i:i + len(v)]) == v),
-                   default=None, key=lambda b: b[0])
-        surface = text[tokens[i].start:tokens[i].end]
-        if best is not None:
-            length, targets = best
-            piece = targets[0]
-            concepts[(position, position + len(piece))] = tuple(key_loose(t) for t in targets)
-            i += length
-        elif loose[i] in _ENGLISH_MARKERS:
-            piece = _ENGLISH_MARKERS[loose[i]]
-            i += 1
-        elif tokens[i].exact != tokens[i].loose or surface.isupper() or surface.isdigit():
-            piece = surface
-            i += 1
-        else:
-            i += 1  # an English word the glossary does not know cannot be found in Vietnamese text
-            continue
-        pieces.append(piece)
-        position += len(piece) + 1
-    return " ".join(pieces)

@@ -1,0 +1,142 @@
+"""List questions whose constraints are about the documents: issuer named unit-first, place, signer, type alone,
+English type words and issuers, English words the glossary does not know."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.model import DocumentInfo
+from search.answer.aboutness import subject_text
+from search.answer.constraints import issuer_ok, place_ok
+from search.query.english import english_list_type
+from search.query.questions import understand
+
+_HEADER = "ỦY BAN NHÂN DÂN TỈNH {place}\n{unit}\nSố: {number}\n{subject_line}\n{place_title}, ngày 05 tháng 12 năm 2024\n\n"
+FILES = {
+    "vp-an-binh.txt": _HEADER.format(place="AN BÌNH", unit="VĂN PHÒNG", number="12/VP-KSTTHC",
+                                     subject_line="V/v đôn đốc cập nhật thủ tục hành chính", place_title="An Bình")
+    + "Kính gửi: Các sở, ban, ngành tỉnh.\n\nVăn phòng UBND tỉnh đề nghị cập nhật thủ tục hành chính.\n\n"
+      "KT. CHÁNH VĂN PHÒNG\nPHÓ CHÁNH VĂN PHÒNG\n\nLê Văn Hùng\n",
+    "kh-an-binh.txt": _HEADER.format(place="AN BÌNH", unit="", number="30/KH-UBND", subject_line="",
+                                     place_title="An Bình")
+    + "KẾ HOẠCH\nTrồng cây xanh năm 2025\n\nI. MỤC ĐÍCH\nPhát động phong trào trồng cây xanh trên địa bàn tỉnh.\n\n"
+      "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nNguyễn Văn Sơn\n",
+    # Another province's plan on the same topic whose text names An Bình: not a plan "of An Bình".
+    "kh-bac-son.txt": _HEADER.format(place="BẮC SƠN", unit="", number="41/KH-UBND", subject_line="",
+                                     place_title="Bắc Sơn")
+    + "KẾ HOẠCH\nTrồng cây xanh năm 2025\n\nI. MỤC ĐÍCH\nHọc tập kinh nghiệm trồng cây xanh của tỉnh An Bình.\n\n"
+      "CHỦ TỊCH\n\nTrần Văn Bình\n",
+    "cv-bo-noi-vu.txt": "BỘ NỘI VỤ\n\nSố: 100/BNV-CCHC\nV/v hướng dẫn đánh giá chỉ số cải cách hành chính\n\n"
+    "Hà Nội, ngày 01 tháng 12 năm 2025\n\nKính gửi: Ủy ban nhân dân các tỉnh.\n\n"
+    "Bộ Nội vụ hướng dẫn đánh giá Chỉ số cải cách hành chính năm 2025.\n\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n\nPhạm Văn An\n",
+}
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    from indexer.build import build_index
+    from search import Searcher
+
+    root = tmp_path_factory.mktemp("lists")
+    (root / "corpus").mkdir()
+    for name, text in FILES.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    build_index([root / "corpus"], root / "index", dense=False)
+    return Searcher.open(root / "index")
+
+
+def _answer(searcher, question: str) -> tuple[set[str], str]:
+    answer = searcher.ask(question)
+    return {Path(p.source).name for p in answer.plans}, answer.answer
+
+
+@pytest.mark.parametrize("question", ["Những công văn nào của Văn phòng UBND tỉnh An Bình?",
+                                      "cac cong van cua Van phong UBND tinh An Binh"])
+def test_an_issuer_named_unit_first_matches_a_header_that_names_the_body_first(searcher, question):
+    got, text = _answer(searcher, question)
+    assert got == {"vp-an-binh.txt"}
+    assert "cơ quan ban hành" in text
+
+
+@pytest.mark.parametrize("question", ["Các kế hoạch của tỉnh An Bình", "cac ke hoach cua tinh An Binh",
+                                      "Các kế hoạch trồng cây xanh của tỉnh An Bình"])
+def test_a_place_is_a_constraint_on_the_document_not_a_topic(searcher, question):
+    got, text = _answer(searcher, question)
+    assert got == {"kh-an-binh.txt"}  # the Bắc Sơn plan only names An Bình in its text
+    assert "nơi ban hành" in text
+
+
+def test_a_type_and_issuer_alone_list_every_matching_document(searcher):
+    got, _ = _answer(searcher, "cac cong van cua Bo Noi vu")
+    assert got == {"cv-bo-noi-vu.txt"}
+    got, _ = _answer(searcher, "Các kế hoạch của UBND tỉnh Bắc Sơn")
+    assert got == {"kh-bac-son.txt"}
+
+
+def test_a_signer_is_a_constraint_on_the_document(searcher):
+    got, text = _answer(searcher, "Những kế hoạch nào do Phó Chủ tịch Nguyễn Văn Sơn ký?")
+    assert got == {"kh-an-binh.txt"}
+    assert "người ký: Nguyễn Văn Sơn" in text
+
+
+def test_english_type_words_and_issuers(searcher):
+    assert _answer(searcher, "Which official letters did the Ministry of Home Affairs send?")[0] == {"cv-bo-noi-vu.txt"}
+    assert _answer(searcher, "Which plan is about planting trees?")[0] == {"kh-an-binh.txt", "kh-bac-son.txt"}
+
+
+def test_english_words_the_glossary_does_not_know_are_said_not_dropped(searcher):
+    got, text = _answer(searcher, "Which plans are about zebra migration?")
+    assert got == set()  # not "every plan": the topic was not understood
+    assert "zebra" in text and "migration" in text
+
+
+@pytest.mark.parametrize("asked, issuer, ok", [
+    ("Văn phòng UBND tỉnh Bình Thuận", "UBND TỈNH BÌNH THUẬN VĂN PHÒNG", True),
+    ("Ban Chỉ đạo tỉnh Lâm Đồng", "UBND TỈNH LÂM ĐỒNG BAN CHỈ ĐẠO PHÁT TRIỂN KHOA HỌC", True),
+    ("Chủ tịch UBND tỉnh Lâm Đồng", "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", True),
+    ("Ban Chỉ đạo tỉnh Lâm Đồng", "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", False),
+    ("Văn phòng UBND tỉnh Bình Thuận", "UBND TỈNH LÂM ĐỒNG VĂN PHÒNG", False),
+    ("Thủ tướng Chính phủ", "CHÍNH PHỦ; ỦY BAN THƯỜNG VỤ QUỐC HỘI", False),
+])
+def test_issuer_runs(asked, issuer, ok):
+    assert issuer_ok(asked, issuer) is ok
+
+
+def test_place_and_signer_understood():
+    q = understand("Những văn bản của tỉnh Bình Thuận về hội", known_places=["Bình Thuận"])
+    assert q.place == "tỉnh Bình Thuận" and [c.label for c in q.concepts] == ["hội"]
+    q = understand("cac ke hoach cua phuong Bac Cam Ranh", known_places=["Bắc Cam Ranh"])
+    assert q.place and q.concepts == ()
+    q = understand("Những quyết định nào do Phó Chủ tịch Nguyễn Cao Sơn ký?")
+    assert q.signer == "Nguyễn Cao Sơn" and q.concepts == ()
+    q = understand("Những văn bản nào liên quan đến hội nghị của tỉnh Bình Thuận?")
+    assert q.kind == "list"
+
+
+def test_place_of_a_document():
+    def doc(place, issuer):
+        return DocumentInfo("d", "x.pdf", None, None, None, issuer, place, None, None, [], [], [], 1)
+    assert place_ok(doc("Lâm Đông", None), "tỉnh Lâm Đồng")  # OCR lost a diacritic
+    assert place_ok(doc(None, "UBND TỈNH BÌNH THUẬN VĂN PHÒNG"), "Bình Thuận")
+    assert not place_ok(doc("Hà Nội", "BỘ NỘI VỤ"), "Lâm Đồng")
+    assert place_ok(doc(None, None), "xã Lương Minh", "Hội nghị của xã Lương Minh")  # header not read: its text
+
+
+@pytest.mark.parametrize("question, doc_type", [("Which reports are about drug prevention?", "Báo cáo"),
+                                                ("which official letters mention tourism", "Công văn"),
+                                                ("which documents mention tourism", ""),
+                                                ("Which agency reports to the Department of Home Affairs?", None)])
+def test_english_list_types(question, doc_type):
+    assert english_list_type(question) == doc_type
+
+
+def test_the_subject_is_found_when_the_text_breaks_lines_inside_the_trich_yeu():
+    class Corpus:
+        @staticmethod
+        def normalized(_):
+            from indexer.model import NormalizedText
+            return NormalizedText("Số: 1/BNV\nV/v cập nhật số liệu\nsơ kết\nThực hiện Chương trình cải cách hành chính.",
+                                  [])
+    doc = DocumentInfo("d", "x.pdf", "Công văn", None, "cập nhật số liệu sơ kết", None, None, None, None, [], [], [], 1)
+    assert "cải cách hành chính" in subject_text(Corpus(), doc)
