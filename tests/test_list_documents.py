@@ -140,3 +140,32 @@ def test_the_subject_is_found_when_the_text_breaks_lines_inside_the_trich_yeu():
                                   [])
     doc = DocumentInfo("d", "x.pdf", "Công văn", None, "cập nhật số liệu sơ kết", None, None, None, None, [], [], [], 1)
     assert "cải cách hành chính" in subject_text(Corpus(), doc)
+
+
+def _about(title: str, question: str) -> bool:
+    from search.answer.aboutness import is_about
+
+    class Corpus:
+        @staticmethod
+        def normalized(_):
+            from indexer.model import NormalizedText
+            return NormalizedText(f"QUYẾT ĐỊNH\n{title}\n", [])
+    doc = DocumentInfo("d", "x.pdf", "Quyết định", None, title, None, None, None, None, [], [], [], 1)
+    return is_about(Corpus(), doc, understand(question), 0.75)
+
+
+@pytest.mark.parametrize("title, question, about", [
+    ("Về việc thành lập Hội đồng An toàn, vệ sinh lao động tỉnh", "Những quyết định thành lập hội đồng", True),
+    # "Hội đồng nhân dân" is a named body, not "a council".
+    ("Về việc thành lập Tổ tiếp công dân phục vụ bầu cử đại biểu Hội đồng nhân dân các cấp",
+     "Những quyết định thành lập hội đồng", False),
+    ("Về việc bầu cử đại biểu Hội đồng nhân dân các cấp", "Những văn bản về bầu cử đại biểu HĐND", True),
+    ("V/v chuẩn bị giải thể một số hội quần chúng", "Những văn bản về hội", True),
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM; Hội nghị tổng kết công tác", "Những văn bản về hội", False),
+    # Words next to each other in the question are one term in the trích yếu, not syllables found anywhere.
+    ("Về việc thành lập Hội đồng An toàn, vệ sinh lao động tỉnh", "Những văn bản về an toàn, vệ sinh lao động", True),
+    ("Xin chủ trương cai nghiện tại cộng đồng; công an toàn tỉnh phối hợp hoạt động lao động sinh hoạt",
+     "Những văn bản về an toàn, vệ sinh lao động", False),
+])
+def test_multi_word_terms_are_units_in_the_subject(title, question, about):
+    assert _about(title, question) is about

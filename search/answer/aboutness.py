@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from indexer.model import DocumentInfo
-from search.answer.evidence import text_coverage
+from search.answer.units import topic_units, units_coverage
 from search.answer.result import Citation
 from search.query.questions import Question
 
@@ -40,11 +40,13 @@ def title_end(text: str, title: str) -> int:
 
 
 def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:
-    """True when the document's subject (trích yếu) holds the question's topic concepts."""
-    if not q.concepts:
+    """True when the document's subject (trích yếu) holds the question's topic, its adjacent words as one term
+    (search/answer/units.py)."""
+    units = topic_units(q)
+    if not units:
         return False
-    required_ok, share = text_coverage(q.concepts, subject_text(corpus, doc))
-    return required_ok and share >= full_share
+    required_ok, share = units_coverage(units, subject_text(corpus, doc), q.text)
+    return required_ok and share >= (1.0 if len(units) < 4 else full_share)
 
 
 def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tuple[list, list]:
