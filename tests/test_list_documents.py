@@ -12,7 +12,8 @@ from search.answer.constraints import issuer_ok, place_ok
 from search.query.english import english_list_type
 from search.query.questions import understand
 
-_HEADER = "ỦY BAN NHÂN DÂN TỈNH {place}\n{unit}\nSố: {number}\n{subject_line}\n{place_title}, ngày 05 tháng 12 năm 2024\n\n"
+_HEADER = ("ỦY BAN NHÂN DÂN TỈNH {place}\n{unit}\nSố: {number}\n{subject_line}\n"
+           "{place_title}, ngày 05 tháng 12 năm 2024\n\n")
 FILES = {
     "vp-an-binh.txt": _HEADER.format(place="AN BÌNH", unit="VĂN PHÒNG", number="12/VP-KSTTHC",
                                      subject_line="V/v đôn đốc cập nhật thủ tục hành chính", place_title="An Bình")
@@ -136,8 +137,8 @@ def test_the_subject_is_found_when_the_text_breaks_lines_inside_the_trich_yeu():
         @staticmethod
         def normalized(_):
             from indexer.model import NormalizedText
-            return NormalizedText("Số: 1/BNV\nV/v cập nhật số liệu\nsơ kết\nThực hiện Chương trình cải cách hành chính.",
-                                  [])
+            return NormalizedText("Số: 1/BNV\nV/v cập nhật số liệu\nsơ kết\n"
+                                  "Thực hiện Chương trình cải cách hành chính.", [])
     doc = DocumentInfo("d", "x.pdf", "Công văn", None, "cập nhật số liệu sơ kết", None, None, None, None, [], [], [], 1)
     assert "cải cách hành chính" in subject_text(Corpus(), doc)
 
@@ -169,3 +170,32 @@ def _about(title: str, question: str) -> bool:
 ])
 def test_multi_word_terms_are_units_in_the_subject(title, question, about):
     assert _about(title, question) is about
+
+
+_KNOWN = ["ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN", "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"]
+
+
+def test_the_list_words_alone_are_taken_the_topic_and_year_between_them_stay():
+    q = understand("Những kế hoạch cải cách hành chính năm 2026 nào của Lâm Đồng?", known_places=["Lâm Đồng"])
+    assert (q.doc_type, q.year, q.place) == ("Kế hoạch", 2026, "Lâm Đồng")
+    assert [c.label for c in q.concepts] == ["cải", "cách", "hành", "chính"]
+
+
+@pytest.mark.parametrize("question, issuer, concepts", [
+    # a unit and its body written next to each other are one issuer
+    ("Những công văn nào của Văn phòng UBND tỉnh Bình Thuận về thủ tục hành chính?", "Văn phòng UBND tỉnh Bình Thuận",
+     ["thủ", "tục", "hành", "chính"]),
+    # a person's office before the body: the body issued the documents
+    ("Những quyết định nào của Chủ tịch UBND tỉnh Lâm Đồng về giải thể hội?", "UBND tỉnh Lâm Đồng",
+     ["giải", "thể", "hội"]),
+    # the body right after the list words is the one that issued them; "văn bản của Bộ Công an" is another document
+    ("Những công văn nào UBND tỉnh Lâm Đồng giao Công an tỉnh triển khai văn bản của Bộ Công an?",
+     "UBND tỉnh Lâm Đồng", ["Công an tỉnh", "Bộ Công an", "triển", "khai"]),
+    # "Lâm" after an agency is a place, not "làm"
+    ("Những tờ trình nào của Sở Nội vụ Lâm Đồng về cải cách hành chính?", "Sở Nội vụ Lâm Đồng",
+     ["cải", "cách", "hành", "chính"]),
+])
+def test_who_issued_the_documents(question, issuer, concepts):
+    q = understand(question, known_agencies=_KNOWN, known_places=["Lâm Đồng", "Bình Thuận"])
+    assert q.issuer == issuer
+    assert [c.label for c in q.concepts] == concepts

@@ -16,7 +16,7 @@ _FULL_HEADS = [
 _NAMED_HEADS = [r"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"Cục", r"Báo(?!\s+cáo)", r"Đài",
                 r"Hội(?!\s+nghị)", r"Đoàn", r"Viện", r"Tòa", r"Trưởng"]
 _HEAD = re.compile(r"(?P<full>" + "|".join(_FULL_HEADS) + r")\b|(?P<named>" + "|".join(_NAMED_HEADS) + r")\b")
-_TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.()\[\]“”\"'*/]+)")
+_TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.?!()\[\]“”\"'*/]+)")
 _LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
 
 # Lower-case syllables that occur inside agency names ("Sở Nội vụ", "Sở Tài nguyên và Môi trường").
@@ -24,7 +24,7 @@ _INNER_LOWER = frozenset("""
 vụ pháp hoạch tư chính nghiệp triển nông thôn thông vận tải dựng nguyên trường tin truyền động binh hội hóa hoá
 thao lịch học nghệ dục tạo tế tộc giáo tra ủy uỷ quốc tỉnh huyện xã thị trấn thành phố phường dân nhân đạo lý kinh
 chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực thường bạc nước kiểm sát án lực lượng cấp sở ban ngành
-đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia phủ trị
+đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia phủ trị an
 """.split())
 # Inner syllables that end the name when a verb follows them ("Văn phòng Sở chủ trì …").
 _VERB_AFTER = {"chủ": "trì"}

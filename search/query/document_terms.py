@@ -20,8 +20,8 @@ _NAME_WORD = re.compile(r"(?<!\w)[^\W\d_]+")
 # Title words that may be capitalised before a signer's name ("Phó Chủ Tịch"): not part of the name.
 _TITLE_WORDS = frozenset("pho chu tich giam doc bo truong thu ban bi thu chanh van phong dong chi ong ba".split())
 _SIGNED_VI = re.compile(r"\bky\b")
-_SIGNED_EN = re.compile(r"\bsigned\s+by\s+(?:the\s+)?(?:(?:vice\s+)?(?:chairman|chairwoman|chair|director|minister)\s+)?",
-                        re.I)
+_SIGNED_EN = re.compile(r"\bsigned\s+by\s+(?:the\s+)?(?:(?:vice\s+)?(?:chairman|chairwoman|chair|director|minister)"
+                        r"\s+)?", re.I)
 
 
 def take_place(p, known_places: Iterable[str]) -> str | None:
@@ -47,6 +47,19 @@ def take_place(p, known_places: Iterable[str]) -> str | None:
             p.take(match.start(), name_end)
             return p.text[start:name_end].strip()
     return None
+
+
+def place_after(p, at: int, known_places: Iterable[str]) -> str:
+    """" Lâm Đồng" when a place the index knows follows position `at` directly ("Sở Nội vụ Lâm Đồng"), taken; else
+    ""."""
+    rest = p.loose[at:]
+    for name in sorted({key_loose(n).strip() for n in known_places if n and len(n.strip()) > 2}, key=len, reverse=True):
+        gap = len(rest) - len(rest.lstrip(" "))
+        end = at + gap + len(name)
+        if gap and rest[gap:].startswith(name) and not p.loose[end:end + 1].isalnum() and p.free(at + gap, end):
+            p.take(at + gap, end)
+            return " " + p.text[at + gap:end]
+    return ""
 
 
 def place_key(place: str) -> str:

@@ -17,9 +17,10 @@ would has have had their them they list plans plan documents document issued iss
 """.split())
 # English names of document types → the Vietnamese type; "documents" asks for any type ("").
 _ENGLISH_TYPES = (("plans?", "Kế hoạch"), ("reports?", "Báo cáo"), ("decisions?", "Quyết định"),
-                  ("official letters?|dispatch(?:es)?", "Công văn"), ("guidelines?|guidances?|instructions?", "Hướng dẫn"),
-                  ("notices?|announcements?", "Thông báo"), ("submissions?", "Tờ trình"), ("resolutions?", "Nghị quyết"),
-                  ("directives?", "Chỉ thị"), ("documents?|texts?|papers?", ""))
+                  ("official letters?|dispatch(?:es)?", "Công văn"),
+                  ("guidelines?|guidances?|instructions?", "Hướng dẫn"), ("notices?|announcements?", "Thông báo"),
+                  ("submissions?", "Tờ trình"), ("resolutions?", "Nghị quyết"), ("directives?", "Chỉ thị"),
+                  ("documents?|texts?|papers?", ""))
 _ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?P<what>"
                            + "|".join(f"(?:{words})" for words, _ in _ENGLISH_TYPES) + r")\b", re.I)
 

@@ -11,7 +11,7 @@ from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
-from search.query.document_terms import take_place, take_signer
+from search.query.document_terms import place_after, take_place, take_signer
 from search.query.english import english_list_type, translate
 from search.query.parse import guess_language
 
@@ -68,7 +68,11 @@ _RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den
                              r"thong qua)\s*\(?)$")
 _ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
 _ACTOR_FOLLOW = re.compile(r"\s*(?:lam|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
-_ISSUER_MARK = re.compile(r"\b(?:cua|do)\s*$")
+# "của X", also with a person's office before the body ("của Chủ tịch UBND tỉnh …"); after a document other than the
+# asked ones ("… văn bản của Bộ Công an") X issued that document: it is content (_CITED).
+_ISSUER_MARK = re.compile(r"\b(?:cua|do)(?:\s+(?:pho\s+)?(?:chu tich|giam doc|bo truong|truong ban|chanh van phong))?"
+                          r"\s*$")
+_CITED = re.compile(r"\b(?:van ban|ke hoach|quyet dinh|huong dan|chi thi|nghi quyet|cong van|thong tu|nghi dinh)\s*$")
 _ISSUER_FOLLOW = re.compile(r"\s*ban hanh\b")
 # Words that frame a question rather than say what it is about; unaccented, only the unambiguous ones count.
 _FRAME_PHRASES = re.compile(r"\b(?:ke hoach|van ban|yeu cau|de cap(?: den| toi)?|nhac (?:den|toi)|noi (?:ve|den)|liet ke|"
@@ -175,13 +179,19 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
     vi_text = translate(text, english_concepts, unknown) if language == "en" else text
     p = _Parse(vi_text)
 
-    kind, doc_type = "fact", None
+    kind, doc_type, list_end = "fact", None, -1
     for pattern in _LIST_PATTERNS:
         match = p.first(pattern)
         if match:
             kind = "list"
             doc_type = _DOC_TYPES.get(match.groupdict().get("what") or "")
-            p.take(match.start(), match.end())
+            # Only the list words are taken: "những kế hoạch cải cách hành chính năm 2026 nào" keeps its topic and year.
+            noun_end = match.end("what") if match.groupdict().get("what") else match.end()
+            p.take(match.start(), noun_end)
+            list_end = noun_end
+            if match.end() > noun_end and p.loose[match.end() - 3:match.end()] == "nao":
+                p.take(match.end() - 3, match.end())
+                list_end = match.end() if not p.loose[noun_end:match.end() - 3].strip() else list_end
             break
     listed = english_list_type(text) if language == "en" else None
     if listed is not None:
@@ -229,25 +239,31 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
 
     signer = take_signer(p) if kind == "list" else None
     recipient = actor = issuer = None
+    issuer_end = -1
     agency_concepts: list[Concept] = []
     for start, end, display in _agency_mentions(p, known_agencies):
         before = p.loose[max(0, start - 24):start]
         after = p.loose[end:end + 24]
         mark = _ACTOR_MARK.search(before)
-        if mark or _ACTOR_FOLLOW.match(after):
+        follow = _ACTOR_FOLLOW.match(after)
+        if follow and p.text[end + follow.end() - len(follow.group().strip()):][:1].isupper():
+            follow = None  # "Sở Nội vụ Lâm Đồng": a place, not "làm"
+        if mark or follow:
             actor = actor or display
             if mark:
                 p.take(start - len(before) + mark.start(), start)
             agency_concepts.append(Concept(display, (agency_key(display),), required=True))
         elif _RECIPIENT_MARK.search(before):
             recipient = recipient or display
-        elif _ISSUER_MARK.search(before) or _ISSUER_FOLLOW.match(after):
-            issuer = issuer or display
+        elif _issued_by(p, start, end, list_end):
+            issuer, issuer_end = (issuer, issuer_end) if issuer else (display, end)
         else:
             agency_concepts.append(Concept(display, (agency_key(display),), required=True))
         p.take(start, end)
 
     place = take_place(p, known_places) if kind == "list" else None
+    if issuer and kind == "list":  # "của Sở Nội vụ Lâm Đồng": the place belongs to the issuer's name
+        issuer += place_after(p, issuer_end, known_places)
     year = None
     match = p.first(_YEAR)
     if match:
@@ -273,6 +289,19 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
         asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
         wants=wants, role=role, place=place, signer=signer, unknown_words=tuple(unknown),
     )
+
+
+def _issued_by(p: _Parse, start: int, end: int, list_end: int) -> bool:
+    """Did the agency at [start, end) issue the asked documents: "của X" (the office word before X taken), "X ban
+    hành", or X right after the list words ("những công văn nào UBND tỉnh … giao")."""
+    before = p.loose[max(0, start - 24):start]
+    mark = _ISSUER_MARK.search(before)
+    if mark:
+        at = start - len(before) + mark.start()
+        if not (list_end >= 0 and at > list_end + 1 and _CITED.search(p.loose, 0, at)):
+            p.take(at, start)
+            return True
+    return bool(_ISSUER_FOLLOW.match(p.loose, end) or list_end >= 0 and not p.loose[list_end:start].strip())
 
 
 def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, str]]:
@@ -303,7 +332,13 @@ def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, st
         if p.free(start, end) and not any(start < e and s < end for s, e in taken):
             found.append((start, end, p.text[start:end]))
             taken.append((start, end))
-    return sorted(found)
+    merged: list[tuple[int, int, str]] = []
+    for start, end, display in sorted(found):  # "Văn phòng" + "UBND tỉnh Bình Thuận": one body, unit first
+        if merged and not p.text[merged[-1][1]:start].strip():
+            merged[-1] = (merged[-1][0], end, f"{merged[-1][2]} {display}")
+        else:
+            merged.append((start, end, display))
+    return merged
 
 
 _WANTS = [
