@@ -199,3 +199,21 @@ def test_who_issued_the_documents(question, issuer, concepts):
     q = understand(question, known_agencies=_KNOWN, known_places=["Lâm Đồng", "Bình Thuận"])
     assert q.issuer == issuer
     assert [c.label for c in q.concepts] == concepts
+
+
+def test_more_document_types_make_list_questions():
+    q = understand("Những tham luận nào bàn về xây dựng xã không ma túy?")
+    assert (q.kind, q.doc_type) == ("list", "Tham luận")
+    assert understand("cac cong dien nao ve phong chong ma tuy").doc_type == "Công điện"
+
+
+def test_an_abbreviation_in_the_topic_also_matches_its_spelled_out_form():
+    q = understand("Những tham luận nào về Chương trình MTQG phòng, chống ma túy?")
+    mtqg = next(c for c in q.concepts if c.label == "MTQG")
+    assert mtqg.required and "muc tieu quoc gia" in mtqg.alternatives
+
+
+def test_what_the_documents_do_with_the_topic_is_not_the_topic():
+    q = understand("Những văn bản nào hướng dẫn tổ chức hội nghị cử tri?")
+    assert (q.kind, q.doc_type) == ("list", None)
+    assert [c.label for c in q.concepts] == ["tổ", "chức", "hội", "nghị", "cử", "tri"]

@@ -3,43 +3,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
-from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
+from search.query.agencies import KNOWN_AGENCIES, agency_key, agency_matches, agency_mentions  # noqa: F401
 from search.query.document_terms import place_after, take_place, take_signer
 from search.query.english import english_list_type, translate
-from search.query.parse import guess_language
+from search.query.parse import guess_language, load_abbreviations
 
-# Agencies a question may name without the index having seen them (display form, matched on loose keys).
-KNOWN_AGENCIES = (
-    "Sở Nội vụ", "Sở Tài chính", "Sở Kế hoạch và Đầu tư", "Sở Công Thương", "Sở Tư pháp", "Sở Y tế",
-    "Sở Giáo dục và Đào tạo", "Sở Xây dựng", "Sở Giao thông vận tải", "Sở Tài nguyên và Môi trường",
-    "Sở Thông tin và Truyền thông", "Sở Lao động - Thương binh và Xã hội", "Sở Văn hóa, Thể thao và Du lịch",
-    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Khoa học và Công nghệ", "Sở Ngoại vụ", "Thanh tra tỉnh",
-    "Ban Dân tộc", "Ban Tôn giáo", "Ban Dân vận Tỉnh ủy", "Ban Dân vận Huyện ủy", "Ban Dân vận",
-    "Ban Thường vụ Tỉnh ủy", "Ban Quản lý Khu kinh tế", "UBND tỉnh", "UBND huyện", "Ủy ban nhân dân tỉnh",
-    "Ủy ban nhân dân huyện", "Văn phòng UBND tỉnh", "Văn phòng", "Tỉnh ủy", "Huyện ủy", "Mặt trận Tổ quốc",
-    "Bộ Nội vụ", "Chính phủ", "Thủ tướng Chính phủ", "Công an tỉnh", "Hội đồng nhân dân tỉnh",
-)
-# Abbreviations folded into agency keys so that "UBND tỉnh" matches "Ủy ban Nhân dân tỉnh".
-_AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "bdv": "ban dan van",
-                         "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
-
+_TYPE_WORDS = ("ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet|tham luan|"
+               "cong dien|giay moi|quy che")
 _LIST_PATTERNS = [
     # "những văn bản hướng dẫn …": guidance documents, whatever their form (a Hướng dẫn, or a Nghị quyết "hướng dẫn …").
     re.compile(r"\b(?:nhung|cac)\s+van ban\s+(?P<what>huong dan)\b"),
-    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\b(?:.*\bnao\b)?"),
-    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
+    re.compile(rf"\b(?:nhung|cac)\s+(?P<what>{_TYPE_WORDS})\b(?:.*\bnao\b)?"),
+    re.compile(rf"\b(?P<what>{_TYPE_WORDS})\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
 ]
 _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
               "huong dan": "Hướng dẫn", "to trinh": "Tờ trình", "bao cao": "Báo cáo", "thong bao": "Thông báo",
-              "nghi quyet": "Nghị quyết"}
+              "nghi quyet": "Nghị quyết", "tham luan": "Tham luận", "cong dien": "Công điện", "giay moi": "Giấy mời",
+              "quy che": "Quy chế"}
+# Right after "những văn bản nào": words that say what the documents do with the topic, not the topic.
+_LIST_VERB = re.compile(r"\s*(?:huong dan|de cap(?: den| toi)?)\b")
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -126,31 +114,6 @@ class Question:
         return bool(self.frequency or self.recipient or self.asks_deadline or self.deadline)
 
 
-def agency_key(name: str) -> str:
-    """Loose key of an agency name with abbreviations spelled out: "UBND tỉnh" and "Ủy ban Nhân dân tỉnh" agree."""
-    words = re.findall(r"[a-z0-9]+", key_loose(name))
-    spelled = _agency_abbreviations()  # "snv" → "Sở Nội vụ" (abbreviations.tsv)
-    return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
-
-
-def agency_matches(asked: str, stated: str | None) -> bool:
-    """True when the agency asked about is named in `stated` (word-aligned containment of agency keys)."""
-    if not stated:
-        return False
-    return f" {agency_key(asked)} " in f" {agency_key(stated)} "
-
-
-def _agency_regex(name: str) -> re.Pattern[str]:
-    parts = []
-    for word in agency_key(name).split():
-        parts.append(re.escape(word))
-    pattern = r"\s*[-,]?\s*".join(parts)
-    for abbreviation, spelled in _AGENCY_ABBREVIATIONS.items():
-        spelled_pattern = r"\s*[-,]?\s*".join(spelled.split())
-        pattern = pattern.replace(spelled_pattern, f"(?:{spelled_pattern}|{abbreviation})")
-    return re.compile(rf"\b{pattern}\b")
-
-
 class _Parse:
     """Working state: the text being read, its loose key, and which character spans are already explained."""
 
@@ -192,6 +155,9 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             if match.end() > noun_end and p.loose[match.end() - 3:match.end()] == "nao":
                 p.take(match.end() - 3, match.end())
                 list_end = match.end() if not p.loose[noun_end:match.end() - 3].strip() else list_end
+            verb = _LIST_VERB.match(p.loose, list_end) if doc_type is None else None
+            if verb and p.free(verb.start(), verb.end()):  # "những văn bản nào hướng dẫn X": documents on X
+                p.take(verb.start(), verb.end())
             break
     listed = english_list_type(text) if language == "en" else None
     if listed is not None:
@@ -241,7 +207,7 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
     recipient = actor = issuer = None
     issuer_end = -1
     agency_concepts: list[Concept] = []
-    for start, end, display in _agency_mentions(p, known_agencies):
+    for start, end, display in agency_mentions(p, known_agencies):
         before = p.loose[max(0, start - 24):start]
         after = p.loose[end:end + 24]
         mark = _ACTOR_MARK.search(before)
@@ -304,43 +270,6 @@ def _issued_by(p: _Parse, start: int, end: int, list_end: int) -> bool:
     return bool(_ISSUER_FOLLOW.match(p.loose, end) or list_end >= 0 and not p.loose[list_end:start].strip())
 
 
-def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Agency names in the question: known names (longest first, accents optional), then any other accented name."""
-    names = sorted({n.strip() for n in list(KNOWN_AGENCIES) + list(known) if n and len(n.strip()) > 2},
-                   key=lambda n: -len(agency_key(n)))
-    found: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for name in names:
-        for match in _agency_regex(name).finditer(p.loose):
-            span = (match.start(), match.end())
-            if p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
-                surface = p.text[span[0]:span[1]]
-                display = surface if surface != p.loose[span[0]:span[1]] else name
-                found.append((span[0], span[1], display))
-                taken.append(span)
-    abbreviations = _agency_abbreviations()
-    for match in re.finditer(r"[a-z0-9]+", p.loose):
-        display = abbreviations.get(match.group())
-        span = (match.start(), match.end())
-        named = agency_at(p.text, span[0], allow_list=False) if display else None
-        if named is not None and named[1] > span[1]:
-            continue  # "UBND xã Lương Minh": the longer name is read below
-        if display and p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
-            found.append((span[0], span[1], display))  # "SNV" → "Sở Nội vụ"
-            taken.append(span)
-    for start, end in find_agencies(p.text, allow_list=False):
-        if p.free(start, end) and not any(start < e and s < end for s, e in taken):
-            found.append((start, end, p.text[start:end]))
-            taken.append((start, end))
-    merged: list[tuple[int, int, str]] = []
-    for start, end, display in sorted(found):  # "Văn phòng" + "UBND tỉnh Bình Thuận": one body, unit first
-        if merged and not p.text[merged[-1][1]:start].strip():
-            merged[-1] = (merged[-1][0], end, f"{merged[-1][2]} {display}")
-        else:
-            merged.append((start, end, display))
-    return merged
-
-
 _WANTS = [
     ("date", re.compile(r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|cham nhat (?:la )?(?:ngay|khi) nao|"
                         r"when|what date|which day)\b")),
@@ -360,22 +289,6 @@ def wanted_value(loose: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@lru_cache(maxsize=1)
-def _agency_abbreviations() -> dict[str, str]:
-    """Loose key of a one-word agency abbreviation in abbreviations.tsv ("snv") → the agency it names ("Sở Nội vụ")."""
-    found: dict[str, str] = {}
-    for line in (Path(__file__).resolve().parents[1] / "data" / "abbreviations.tsv").read_text("utf-8").splitlines():
-        cols = line.split("\t")
-        if line.startswith("#") or len(cols) < 3 or cols[2].strip() not in ("state", "mass"):
-            continue
-        if looks_like_agency(cols[1].strip()):
-            for variant in cols[0].split("|"):
-                key = key_loose(variant.strip())
-                if re.fullmatch(r"[a-z0-9]{2,}", key):
-                    found.setdefault(key, cols[1].strip())
-    return found
-
-
 def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], language: str) -> list[Concept]:
     concepts: list[Concept] = []
     for match in _FRAME_PHRASES.finditer(p.loose):
@@ -393,5 +306,10 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
             continue
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
-        concepts.append(Concept(surface, (token.loose,), required=required))
+        concepts.append(Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required))
     return concepts
+
+
+def _spelled_out(key: str) -> tuple[str, ...]:
+    """The expansions of an abbreviation ("mtqg" → "muc tieu quoc gia"): a document may write it either way."""
+    return tuple(key_loose(e.targets[0]) for e in load_abbreviations() if e.both_ways and (key,) in e.variants)
