@@ -18,6 +18,9 @@ _NAMED_HEADS = [r"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"C
 _HEAD = re.compile(r"(?P<full>" + "|".join(_FULL_HEADS) + r")\b|(?P<named>" + "|".join(_NAMED_HEADS) + r")\b")
 _TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.?!()\[\]“”\"'*/]+)")
 _LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
+# The few agency names written with a comma inside: "Sở Văn hóa, Thể thao và Du lịch", "Báo và Phát thanh, Truyền hình
+# tỉnh", "Sở Lao động, Thương binh và Xã hội".
+_INNER_COMMA = re.compile(r",[ \t]+(?=(?:[Tt]hể\s+thao|[Tt]ruyền\s+hình|[Tt]hương\s+binh)\b)")
 
 # Lower-case syllables that occur inside agency names ("Sở Nội vụ", "Sở Tài nguyên và Môi trường").
 _INNER_LOWER = frozenset("""
@@ -46,6 +49,9 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
     words = 0
     while words < 10:
         token = _TOKEN.match(text, end)
+        inner = _INNER_COMMA.match(text, end) if token is None else None
+        if inner:  # the comma is in the name
+            token = _TOKEN.match(text, inner.end() - 1)
         if token is None:
             break
         word = token.group("tok")
