@@ -1,5 +1,5 @@
 """Score `ask`: list questions by precision and recall of the returned document set against a complete expected set;
-fact questions by whether the first plan is an expected document and its quote holds the expected evidence.
+fact and meta questions by whether the first plan is an expected document and its quote holds the expected evidence.
 
 Usage: PYTHONPATH=. python eval/ask_eval.py QUESTIONS.jsonl [MORE.jsonl …] --index DIR [--out rows.jsonl]
 Each line: {"id", "kind": "list", "q", "docs": [file stems], optional "added": when the question was added}; other
@@ -37,14 +37,14 @@ def score(searcher, rows: list[dict]) -> list[dict]:
     return results
 
 
-def score_facts(searcher, rows: list[dict]) -> list[dict]:
+def score_facts(searcher, rows: list[dict], kind: str = "fact") -> list[dict]:
     """One result per fact question: does the answer cite an expected document ("doc"), and does its quote hold the
     expected evidence text of that document ("value"; spaces and case ignored)."""
     from search.answer.compose import ask
 
     results = []
     for row in rows:
-        if row.get("kind") != "fact":
+        if row.get("kind") != kind:
             continue
         answer = ask(searcher, row["q"])
         doc_ok = value_ok = False
@@ -84,11 +84,13 @@ def main() -> None:
             exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in part)
             label = f"{name} (thêm ở {added})" if added else name
             print(f"== {label}: {len(part)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
-        facts = score_facts(searcher, rows)
-        everything += facts
-        if facts:
-            print(f"== {name}: {len(facts)} câu hỏi sự kiện, đúng văn bản {sum(r['doc'] for r in facts) / len(facts):.3f}, "
-                  f"trích dẫn chứa giá trị {sum(r['value'] for r in facts) / len(facts):.3f}")
+        for kind, said in (("fact", "sự kiện"), ("meta", "số/ngày/cơ quan của văn bản")):
+            facts = score_facts(searcher, rows, kind)
+            everything += facts
+            if facts:
+                print(f"== {name}: {len(facts)} câu hỏi {said}, đúng văn bản "
+                      f"{sum(r['doc'] for r in facts) / len(facts):.3f}, "
+                      f"trích dẫn chứa giá trị {sum(r['value'] for r in facts) / len(facts):.3f}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             for r in everything:

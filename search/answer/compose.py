@@ -11,6 +11,7 @@ from indexer.text.vntext import key_loose
 from search.answer.aboutness import HEAD_CHARS, header_citation, split_by_subject
 from search.answer.constraints import applied_constraints, document_ok
 from search.answer.facts import other_round, pick_sentence
+from search.answer.meta import number_and_date
 from search.answer.signer import best_document_id, signers_found
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
@@ -276,6 +277,9 @@ def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:
 
 
 def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
+    answer = number_and_date(corpus, searcher, q, _plan)  # "số mấy, ngày nào?" (also "sau khi ký ban hành …")
+    if answer is not None:
+        return answer
     if q.asks_signer:
         answer = _answer_signer(corpus, searcher, q)
         if answer is not None:
