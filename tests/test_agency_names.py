@@ -37,3 +37,13 @@ def test_an_intermediary_ending_in_cong_an_is_whole():
     sentence = "Công an tỉnh báo cáo kết quả về Chính phủ qua Bộ Công an."
     [duty] = analyse_sentence(sentence)
     assert [sentence[s:e] for s, e in (duty.recipient, duty.intermediary)] == ["Chính phủ", "Bộ Công an"]
+
+
+def test_an_asked_agency_ending_in_a_level_word_matches_the_name_with_the_place():
+    from search.answer.evidence import text_coverage
+    from search.query.questions import understand
+
+    q = understand("Những kế hoạch nào giao Báo và Phát thanh, Truyền hình tỉnh chủ trì tuyên truyền?")
+    [agency] = [c for c in q.concepts if c.required]
+    assert text_coverage((agency,), "Báo và Phát thanh, Truyền hình Lâm Đồng chủ trì tuyên truyền.")[0]
+    assert not text_coverage((agency,), "Sở Văn hóa, Thể thao và Du lịch chủ trì tuyên truyền.")[0]

@@ -33,6 +33,14 @@ def agency_key(name: str) -> str:
     return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
 
 
+def agency_alternatives(name: str) -> tuple[str, ...]:
+    """Loose keys an agency may be written with: as asked, and without a closing level word, since "Báo và Phát
+    thanh, Truyền hình tỉnh" is written "… Truyền hình Lâm Đồng" in the province's own documents."""
+    key = agency_key(name)
+    bare = re.sub(r"\s+(?:tinh|huyen|xa|thanh pho)$", "", key)
+    return (key, bare) if bare != key and len(bare.split()) >= 2 else (key,)
+
+
 def agency_matches(asked: str, stated: str | None) -> bool:
     """True when the agency asked about is named in `stated` (word-aligned containment of agency keys)."""
     if not stated:

@@ -9,6 +9,7 @@ from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIA
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query.agencies import KNOWN_AGENCIES, agency_key, agency_matches, agency_mentions  # noqa: F401
+from search.query.agencies import agency_alternatives
 from search.query.document_terms import place_after, take_place, take_signer
 from search.query.english import english_list_type, translate
 from search.query.parse import guess_language, load_abbreviations
@@ -218,13 +219,13 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             actor = actor or display
             if mark:
                 p.take(start - len(before) + mark.start(), start)
-            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+            agency_concepts.append(agency_concept(display))
         elif _RECIPIENT_MARK.search(before):
             recipient = recipient or display
         elif _issued_by(p, start, end, list_end):
             issuer, issuer_end = (issuer, issuer_end) if issuer else (display, end)
         else:
-            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+            agency_concepts.append(agency_concept(display))
         p.take(start, end)
 
     place = take_place(p, known_places) if kind == "list" else None
@@ -308,6 +309,11 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
         concepts.append(Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required))
     return concepts
+
+
+def agency_concept(name: str) -> Concept:
+    """A named agency the evidence must hold, in any of its forms (agency_alternatives)."""
+    return Concept(name, agency_alternatives(name), required=True)
 
 
 def _spelled_out(key: str) -> tuple[str, ...]:
