@@ -217,3 +217,7 @@ def test_what_the_documents_do_with_the_topic_is_not_the_topic():
     q = understand("Những văn bản nào hướng dẫn tổ chức hội nghị cử tri?")
     assert (q.kind, q.doc_type) == ("list", None)
     assert [c.label for c in q.concepts] == ["tổ", "chức", "hội", "nghị", "cử", "tri"]
+
+
+def test_an_issuer_typed_without_diacritics_is_shown_by_its_known_name():
+    assert understand("cac cong van cua Bo Noi vu").issuer == "Bộ Nội vụ"

@@ -70,7 +70,8 @@ def agency_mentions(p, known: Iterable[str]) -> list[tuple[int, int, str]]:
             span = (match.start(), match.end())
             if p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
                 surface = p.text[span[0]:span[1]]
-                display = surface if surface != p.loose[span[0]:span[1]] else name
+                # typed without diacritics ("Bo Noi vu"): shown by its known name
+                display = surface if surface.lower() != p.loose[span[0]:span[1]] else name
                 found.append((span[0], span[1], display))
                 taken.append(span)
     abbreviations = _agency_abbreviations()
