@@ -10,8 +10,8 @@ from search import Searcher
 from search import reading
 from search import access
 from search import ui_support as ui
-from search.ui_api import (DUTY_VIEW_COLUMNS, PrecedentFinder, ask, compile_filters, current_generation, dated,
-                           draft_profile, duties_to_ics, duty_table, filter_duties, load_plans, open_index)
+from search.ui_api import (DUTY_VIEW_COLUMNS, PrecedentFinder, ask, compile_filters, current_generation,
+                           draft_profile, duties_to_ics, duty_table, filter_duties, in_calendar, load_plans, open_index)
 
 TABS = ("Hỏi đáp", "Văn bản", "Tương tự", "Nhiệm vụ & thời hạn", "Thêm văn bản", "Nhật ký thay đổi")
 EXAMPLE = "Kế hoạch nào yêu cầu báo cáo hàng quý về Sở Nội vụ?"
@@ -406,11 +406,11 @@ def tab_duties() -> None:
     st.caption(f"{len(rows)} nhiệm vụ, xếp theo hạn kế tiếp (để trống khi kế hoạch không nêu ngày cụ thể; "
                "hạn một lần đã qua ghi “đã qua” và xếp cuối)")
     st.dataframe(rows, hide_index=True, column_order=DUTY_VIEW_COLUMNS)
-    calendar = [d for d in chosen if dated(d)]
+    calendar = [d for d in chosen if in_calendar(d)]  # one-off deadlines already past are not put in the calendar
     col1, col2 = st.columns(2)
     col1.download_button("Tải bảng (CSV)", ui.rows_to_csv(rows, DUTY_VIEW_COLUMNS), file_name="nhiem-vu.csv",
                          mime="text/csv")
-    col2.download_button(f"Tải lịch thời hạn (.ics, {len(calendar)} thời hạn)", duties_to_ics(calendar, docs_by_id),
+    col2.download_button(f"Tải lịch thời hạn (.ics, {len(calendar)} thời hạn sắp tới)", duties_to_ics(calendar, docs_by_id),
                          file_name="thoi-han.ics", mime="text/calendar", disabled=not calendar)
 
 

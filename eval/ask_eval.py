@@ -1,10 +1,11 @@
 """Score `ask`: list questions by precision and recall of the returned document set against a complete expected set;
-fact questions by whether the first plan is an expected document and its quote holds the expected evidence.
+fact and meta questions by whether the first plan is an expected document and its quote holds the expected evidence.
 
 Usage: PYTHONPATH=. python eval/ask_eval.py QUESTIONS.jsonl [MORE.jsonl …] --index DIR [--out rows.jsonl]
-Each line: {"id", "kind": "list", "q", "docs": [file stems]}; other kinds are skipped. Prints one row per question
-(precision, recall, missing, extra) and the mean precision / recall per file; nothing is written to the index
-(open a copy if the command could write).
+Each line: {"id", "kind": "list", "q", "docs": [file stems], optional "added": when the question was added}; other
+kinds are skipped. Prints one row per question (precision, recall, missing, extra) and the mean precision / recall per
+file, apart for each "added" value (questions written after a change was tuned are reported on their own); nothing is
+written to the index (open a copy if the command could write).
 """
 from __future__ import annotations
 
@@ -36,14 +37,14 @@ def score(searcher, rows: list[dict]) -> list[dict]:
     return results
 
 
-def score_facts(searcher, rows: list[dict]) -> list[dict]:
+def score_facts(searcher, rows: list[dict], kind: str = "fact") -> list[dict]:
     """One result per fact question: does the answer cite an expected document ("doc"), and does its quote hold the
     expected evidence text of that document ("value"; spaces and case ignored)."""
     from search.answer.compose import ask
 
     results = []
     for row in rows:
-        if row.get("kind") != "fact":
+        if row.get("kind") != kind:
             continue
         answer = ask(searcher, row["q"])
         doc_ok = value_ok = False
@@ -75,16 +76,21 @@ def main() -> None:
         for r in results:
             print(f"{r['id']}  P={r['precision']:.2f} R={r['recall']:.2f}  thiếu={len(r['missing'])} "
                   f"thừa={len(r['extra'])}  {r['q'][:70]}")
-        if results:
-            p = sum(r["precision"] for r in results) / len(results)
-            rc = sum(r["recall"] for r in results) / len(results)
-            exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in results)
-            print(f"== {name}: {len(results)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
-        facts = score_facts(searcher, rows)
-        everything += facts
-        if facts:
-            print(f"== {name}: {len(facts)} câu hỏi sự kiện, đúng văn bản {sum(r['doc'] for r in facts) / len(facts):.3f}, "
-                  f"trích dẫn chứa giá trị {sum(r['value'] for r in facts) / len(facts):.3f}")
+        groups = {row["id"]: row.get("added", "") for row in rows}
+        for added in sorted({groups[r["id"]] for r in results}):
+            part = [r for r in results if groups[r["id"]] == added]
+            p = sum(r["precision"] for r in part) / len(part)
+            rc = sum(r["recall"] for r in part) / len(part)
+            exact = sum(r["precision"] == 1.0 and r["recall"] == 1.0 for r in part)
+            label = f"{name} (thêm ở {added})" if added else name
+            print(f"== {label}: {len(part)} câu hỏi danh sách, precision {p:.3f}, recall {rc:.3f}, đúng trọn {exact}")
+        for kind, said in (("fact", "sự kiện"), ("meta", "số/ngày/cơ quan của văn bản")):
+            facts = score_facts(searcher, rows, kind)
+            everything += facts
+            if facts:
+                print(f"== {name}: {len(facts)} câu hỏi {said}, đúng văn bản "
+                      f"{sum(r['doc'] for r in facts) / len(facts):.3f}, "
+                      f"trích dẫn chứa giá trị {sum(r['value'] for r in facts) / len(facts):.3f}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             for r in everything:

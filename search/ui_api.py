@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from indexer.store.filters import compile_filters
 from indexer.store.generations import current_generation
-from search.answer.calendar import dated, duties_to_ics
+from search.answer.calendar import dated, duties_to_ics, in_calendar
 from search.answer.compose import ask
 from search.answer.llm import LLMClient
 from search.cli.answer import select_duties
@@ -30,5 +30,5 @@ def open_index(index_dir):
     return searcher
 
 __all__ = ["DUTY_VIEW_COLUMNS", "LLMClient", "PrecedentFinder", "ask", "compile_filters", "current_generation", "dated",
-           "draft_profile", "duties_to_ics", "duty_table", "filter_duties", "load_plans", "next_due", "open_index",
-           "select_duties"]
+           "draft_profile", "duties_to_ics", "duty_table", "filter_duties", "in_calendar", "load_plans", "next_due",
+           "open_index", "select_duties"]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from icalendar import Calendar
 
 from indexer.model import DocumentInfo, Duty
-from search.answer.calendar import duties_to_ics, first_occurrence
+from search.answer.calendar import duties_to_ics, first_occurrence, in_calendar
 from search.cli import main
 
 
@@ -36,7 +36,7 @@ def test_one_event_per_dated_deadline_and_yearly_recurrence():
         _duty(frequency="quarterly", start=60),  # no date: no event
     ]
     stamp = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    ics = duties_to_ics(duties, [_doc()], stamp=stamp)
+    ics = duties_to_ics(duties, [_doc()], stamp=stamp, today=date(2020, 1, 1))
     events = _events(ics)
     assert len(events) == 2
     once, yearly = sorted(events, key=lambda e: e.decoded("dtstart"))
@@ -45,7 +45,17 @@ def test_one_event_per_dated_deadline_and_yearly_recurrence():
     assert yearly["RRULE"]["FREQ"] == ["YEARLY"]
     assert "80/KH-UBND" in str(yearly["SUMMARY"])
     # Same duties, same UIDs: re-importing updates events instead of duplicating them.
-    assert [e["UID"] for e in _events(duties_to_ics(duties, {"d1": _doc()}, stamp=stamp))] == [e["UID"] for e in events]
+    again = duties_to_ics(duties, {"d1": _doc()}, stamp=stamp, today=date(2020, 1, 1))
+    assert [e["UID"] for e in _events(again)] == [e["UID"] for e in events]
+
+
+def test_one_off_deadlines_already_past_are_left_out_yearly_ones_stay():
+    duties = [_duty(frequency="once", deadline="trước ngày 10/7/2020", deadline_date="2020-07-10", start=0),
+              _duty(frequency="annual", deadline="trước ngày 15/11 hàng năm", deadline_recurrence="--11-15", start=30)]
+    assert [in_calendar(d, date(2020, 7, 10)) for d in duties] == [True, True]  # due today: still ahead
+    assert [in_calendar(d, date(2020, 7, 11)) for d in duties] == [False, True]
+    [yearly] = _events(duties_to_ics(duties, [_doc()], today=date(2021, 1, 1)))
+    assert yearly["RRULE"]["FREQ"] == ["YEARLY"]
 
 
 def test_yearly_deadline_of_an_undated_plan_starts_this_year():
@@ -74,10 +84,14 @@ def test_duties_command_json_and_ics_on_the_seeds(lexical_index_dir, tmp_path, c
     assert only["section"] == "II.9"
 
     ics_path = tmp_path / "han.ics"
-    assert main(["duties", "--index", str(lexical_index_dir), "--ics", str(ics_path)]) == 0
+    assert main(["duties", "--index", str(lexical_index_dir), "--ics", str(ics_path), "--today", "2020-01-01"]) == 0
     events = _events(ics_path.read_bytes())
     starts = {e.decoded("dtstart"): e for e in events}
     assert {date(2020, 7, 10), date(2020, 11, 15), date(2023, 5, 10), date(2023, 10, 30)} <= set(starts)
+    assert main(["duties", "--index", str(lexical_index_dir), "--ics", str(ics_path), "--today", "2023-06-01"]) == 0
+    later = {e.decoded("dtstart") for e in _events(ics_path.read_bytes())}
+    assert date(2020, 11, 15) in later and date(2023, 10, 30) in later  # yearly, and one-off still ahead
+    assert date(2020, 7, 10) not in later and date(2023, 5, 10) not in later  # one-off, already past
     assert starts[date(2020, 11, 15)]["RRULE"]["FREQ"] == ["YEARLY"]
     assert "RRULE" not in starts[date(2023, 5, 10)]
     assert "thời hạn" in capsys.readouterr().err

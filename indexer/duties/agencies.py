@@ -16,15 +16,18 @@ _FULL_HEADS = [
 _NAMED_HEADS = [r"(?:Ủy|Uỷ)\s+ban", r"Sở", r"Ban", r"Bộ", r"Phòng", r"Cục", r"Báo(?!\s+cáo)", r"Đài",
                 r"Hội(?!\s+nghị)", r"Đoàn", r"Viện", r"Tòa", r"Trưởng"]
 _HEAD = re.compile(r"(?P<full>" + "|".join(_FULL_HEADS) + r")\b|(?P<named>" + "|".join(_NAMED_HEADS) + r")\b")
-_TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.()\[\]“”\"'*/]+)")
+_TOKEN = re.compile(r"[ \t]+(?P<tok>[^\s,;:.?!()\[\]“”\"'*/]+)")
 _LIST_SEP = re.compile(r"\s*(?:,|và)\s*")
+# The few agency names written with a comma inside: "Sở Văn hóa, Thể thao và Du lịch", "Báo và Phát thanh, Truyền hình
+# tỉnh", "Sở Lao động, Thương binh và Xã hội".
+_INNER_COMMA = re.compile(r",[ \t]+(?=(?:[Tt]hể\s+thao|[Tt]ruyền\s+hình|[Tt]hương\s+binh)\b)")
 
 # Lower-case syllables that occur inside agency names ("Sở Nội vụ", "Sở Tài nguyên và Môi trường").
 _INNER_LOWER = frozenset("""
 vụ pháp hoạch tư chính nghiệp triển nông thôn thông vận tải dựng nguyên trường tin truyền động binh hội hóa hoá
 thao lịch học nghệ dục tạo tế tộc giáo tra ủy uỷ quốc tỉnh huyện xã thị trấn thành phố phường dân nhân đạo lý kinh
 chức hiệp nữ đoàn chiến sự huy thanh hình khu công tịch trực thường bạc nước kiểm sát án lực lượng cấp sở ban ngành
-đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia phủ trị
+đảng trung ương thể trận bầu cử giám sát phản biện đồng chủ gia phủ trị an
 """.split())
 # Inner syllables that end the name when a verb follows them ("Văn phòng Sở chủ trì …").
 _VERB_AFTER = {"chủ": "trì"}
@@ -46,6 +49,9 @@ def agency_at(text: str, pos: int, allow_list: bool = True) -> tuple[int, int] |
     words = 0
     while words < 10:
         token = _TOKEN.match(text, end)
+        inner = _INNER_COMMA.match(text, end) if token is None else None
+        if inner:  # the comma is in the name
+            token = _TOKEN.match(text, inner.end() - 1)
         if token is None:
             break
         word = token.group("tok")

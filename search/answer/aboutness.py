@@ -8,8 +8,11 @@ named after them ("… và N văn bản khác chỉ nhắc đến"); when none d
 """
 from __future__ import annotations
 
+import re
+
 from indexer.model import DocumentInfo
-from search.answer.evidence import text_coverage
+from search.answer.units import topic_units, units_coverage
+from search.answer.result import Citation
 from search.query.questions import Question
 
 HEAD_CHARS = 600  # the header area of a document whose trích yếu was not parsed
@@ -21,17 +24,29 @@ def subject_text(corpus, doc: DocumentInfo) -> str:
     HEAD_CHARS characters of its text."""
     text = corpus.normalized(doc.doc_id).text if corpus is not None else ""
     if doc.title:
-        at = text.find(doc.title)
-        return doc.title + ("\n" + text[at + len(doc.title):at + len(doc.title) + PURPOSE_CHARS] if at >= 0 else "")
+        end = title_end(text, doc.title)
+        return doc.title + ("\n" + text[end:end + PURPOSE_CHARS] if end >= 0 else "")
     return text[:HEAD_CHARS]
 
 
+def title_end(text: str, title: str) -> int:
+    """Where the trích yếu ends in the text (-1 when not found); the text may break its lines anywhere in it."""
+    at = text.find(title)
+    if at >= 0:
+        return at + len(title)
+    words = title.split()
+    match = re.search(r"\s+".join(re.escape(w) for w in words), text) if words else None
+    return match.end() if match else -1
+
+
 def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:
-    """True when the document's subject (trích yếu) holds the question's topic concepts."""
-    if not q.concepts:
+    """True when the document's subject (trích yếu) holds the question's topic, its adjacent words as one term
+    (search/answer/units.py)."""
+    units = topic_units(q)
+    if not units:
         return False
-    required_ok, share = text_coverage(q.concepts, subject_text(corpus, doc))
-    return required_ok and share >= full_share
+    required_ok, share = units_coverage(units, subject_text(corpus, doc), q.text)
+    return required_ok and share >= (1.0 if len(units) < 4 else full_share)
 
 
 def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tuple[list, list]:
@@ -44,3 +59,14 @@ def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tup
         return found, []
     mentions = [item for item in found if item not in about]
     return about, mentions
+
+
+def header_citation(corpus, doc: DocumentInfo) -> Citation:
+    """The document's own words for what it is, when a list question asks only for documents of a type, issuer,
+    place or signer: its trích yếu as written in the text, else its first line."""
+    text = corpus.normalized(doc.doc_id).text
+    at = text.find(doc.title) if doc.title else -1
+    if at >= 0:
+        return Citation("", corpus.page_at(doc.doc_id, at), doc.title)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return Citation("", corpus.page_at(doc.doc_id, 0), first[:200])

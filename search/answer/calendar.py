@@ -19,6 +19,16 @@ def dated(duty: Duty) -> bool:
     return bool(duty.deadline_date and len(duty.deadline_date) == 10) or bool(duty.deadline_recurrence)
 
 
+def in_calendar(duty: Duty, today: date | None = None) -> bool:
+    """True when the duty belongs in the calendar: dated, and not a one-off deadline already past (before `today`,
+    default the current date); yearly deadlines always stay."""
+    if not dated(duty):
+        return False
+    if not (duty.deadline_date and len(duty.deadline_date) == 10):
+        return True
+    return date.fromisoformat(duty.deadline_date) >= (today or date.today())
+
+
 def first_occurrence(duty: Duty, doc: DocumentInfo | None, today: date | None = None) -> date | None:
     """The event date: the absolute deadline, or a yearly month-day in the plan's year (this year if undated)."""
     if duty.deadline_date and len(duty.deadline_date) == 10:
@@ -67,8 +77,9 @@ def _description(duty: Duty, doc: DocumentInfo | None) -> str:
 
 
 def duties_to_ics(duties: Iterable[Duty], documents: Mapping[str, DocumentInfo] | Iterable[DocumentInfo],
-                  stamp: datetime | None = None) -> bytes:
-    """An iCalendar (RFC 5545) file with one VEVENT per dated deadline; `documents` by doc_id or as a list."""
+                  stamp: datetime | None = None, today: date | None = None) -> bytes:
+    """An iCalendar (RFC 5545) file with one VEVENT per deadline `in_calendar` (one-off deadlines before `today`,
+    default the current date, are left out); `documents` by doc_id or as a list."""
     by_id = documents if isinstance(documents, Mapping) else {d.doc_id: d for d in documents}
     stamp = stamp or datetime.now(timezone.utc)
     calendar = Calendar()
@@ -77,6 +88,8 @@ def duties_to_ics(duties: Iterable[Duty], documents: Mapping[str, DocumentInfo] 
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "Thời hạn báo cáo (Tra cứu Kế hoạch)")
     for duty in duties:
+        if not in_calendar(duty, today):
+            continue
         doc = by_id.get(duty.doc_id)
         day = first_occurrence(duty, doc)
         if day is None:

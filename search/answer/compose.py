@@ -8,9 +8,10 @@ from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIA
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
-from search.answer.aboutness import HEAD_CHARS, split_by_subject
-from search.answer.constraints import applied_constraints, type_ok, year_ok
+from search.answer.aboutness import HEAD_CHARS, header_citation, split_by_subject
+from search.answer.constraints import applied_constraints, document_ok
 from search.answer.facts import other_round, pick_sentence
+from search.answer.meta import number_and_date
 from search.answer.signer import best_document_id, signers_found
 from search.answer.evidence import ENGLISH_FULL_COVERAGE, FULL_COVERAGE, NEAR_COVERAGE, Corpus, best_sentence, corpus_for, coverage, text_coverage
 from search.answer.result import Answer, Citation, PlanAnswer, plan_label, plan_label_for, show_date
@@ -36,7 +37,7 @@ class _Verdict:
 def ask(searcher, question: str, llm=None) -> Answer:
     """Answer a question from the index behind `searcher` (a search.retrieve.searcher.Searcher); `llm` may rewrite the text."""
     corpus = corpus_for(searcher.reader)
-    parsed = understand(question, known_agencies=corpus.agency_names)
+    parsed = understand(question, known_agencies=corpus.agency_names, known_places=corpus.place_names)
     if parsed.kind == "list":
         answer = _answer_list(corpus, parsed)
     else:
@@ -68,7 +69,7 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
         if candidates is not None and doc.doc_id not in candidates:
             continue
         head = corpus.normalized(doc.doc_id).text[:HEAD_CHARS] if q.doc_type and not doc.doc_type else ""
-        if not _document_ok(doc, q, head):
+        if not document_ok(doc, q, head, lambda: corpus.normalized(doc.doc_id).text):
             continue
         verdict = _judge_plan(corpus, doc, q)
         if verdict.status == "full":
@@ -81,6 +82,8 @@ def _answer_list(corpus: Corpus, q: Question) -> Answer:
     plans = [_plan(doc, v.citations) for doc, v in full]
     near_plans = [_plan(doc, v.citations) for doc, v in near]
     sentence = _list_sentence(q, full, near)
+    if q.unknown_words:
+        sentence += f" Chưa hiểu các từ: {', '.join(q.unknown_words)} (không có trong bảng thuật ngữ Anh – Việt)."
     if full and mentions:
         sentence += (f" … và {len(mentions)} văn bản khác chỉ nhắc đến chủ đề trong nội dung, không phải chủ đề chính"
                      " (xem mục Gần đúng).")
@@ -96,26 +99,15 @@ def _negate(iso: str) -> str:
     return "".join(chr(ord("9") - int(c) + ord("0")) if c.isdigit() else c for c in iso)
 
 
-def _document_ok(doc: DocumentInfo, q: Question, head: str = "") -> bool:
-    """Document-level constraints: type (`head`: the first lines of its text, used when the header was not read),
-    year (issued or named in the trích yếu), issuer."""
-    if q.doc_type and not type_ok(doc, q.doc_type, head):
-        return False
-    if q.year is not None and not year_ok(doc, q.year):
-        return False
-    if q.issuer and not agency_matches(q.issuer, doc.issuer):
-        return False
-    return True
-
-
 def _judge_plan(corpus: Corpus, doc: DocumentInfo, q: Question) -> _Verdict:
     parts: list[_Verdict] = []
     if q.has_duty_constraints:
         parts.append(_judge_duties(corpus, corpus.duties.get(doc.doc_id, []), q))
     if q.concepts:
         parts.append(_judge_passages(corpus, doc.doc_id, q))
-    if not parts:
-        return _Verdict(None, [])
+    if not parts:  # only document constraints ("các công văn của Bộ Nội vụ"): each document meeting them answers
+        about_documents = q.doc_type or q.issuer or q.place or q.signer or q.year is not None
+        return _Verdict("full" if about_documents and not q.unknown_words else None, [header_citation(corpus, doc)])
     citations = [c for part in parts for c in part.citations]
     if all(p.status == "full" for p in parts):
         status = "full"
@@ -229,6 +221,7 @@ def _description(q: Question, via_intermediary: bool) -> str:
         words.append(f"đề cập đến “{topic}”")
     if q.issuer:
         words.append(f"của {q.issuer}")
+    words += [f"ở {q.place}"] * bool(q.place) + [f"do {q.signer} ký"] * bool(q.signer)
     if q.year:
         words.append(f"năm {q.year}")
     return " ".join(words) or "thỏa mãn câu hỏi"
@@ -284,6 +277,9 @@ def _plan(doc: DocumentInfo, citations: list[Citation]) -> PlanAnswer:
 
 
 def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
+    answer = number_and_date(corpus, searcher, q, _plan)  # "số mấy, ngày nào?" (also "sau khi ký ban hành …")
+    if answer is not None:
+        return answer
     if q.asks_signer:
         answer = _answer_signer(corpus, searcher, q)
         if answer is not None:
@@ -298,7 +294,7 @@ def _answer_fact(corpus: Corpus, searcher, q: Question) -> Answer:
             return answer
     for hit in searcher.search(q.text, k=10):
         doc = corpus.documents.get(hit.doc_id)
-        if doc is None or not _document_ok(doc, doc_ok_question(q)):
+        if doc is None or not document_ok(doc, doc_ok_question(q)):
             continue
         start, end = best_sentence(hit.text, q.concepts)
         quote = hit.text[start:end]
@@ -315,7 +311,7 @@ def _answer_value(corpus: Corpus, searcher, q: Question) -> Answer | None:
     best = None
     for rank, hit in enumerate(searcher.search(q.text, k=VALUE_HITS)):
         doc = corpus.documents.get(hit.doc_id)
-        if doc is None or not _document_ok(doc, doc_ok_question(q)) or other_round(q, doc.title):
+        if doc is None or not document_ok(doc, doc_ok_question(q)) or other_round(q, doc.title):
             continue
         sections = searcher.reader.sections(doc.doc_id)
         at = corpus.normalized(doc.doc_id).text.find(hit.text[:80])
@@ -352,7 +348,7 @@ def doc_ok_question(q: Question) -> Question:
 def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
     best = None
     for doc in _ordered(corpus.documents.values()):
-        if not _document_ok(doc, doc_ok_question(q)):
+        if not document_ok(doc, doc_ok_question(q)):
             continue
         for duty in corpus.duties.get(doc.doc_id, []):
             if not all(_duty_checks(duty, q).values()):
@@ -369,7 +365,7 @@ def _answer_from_duties(corpus: Corpus, q: Question) -> Answer | None:
 
 
 def _answer_signer(corpus: Corpus, searcher, q: Question) -> Answer | None:
-    docs = [d for d in _ordered(corpus.documents.values()) if _document_ok(d, doc_ok_question(q))]
+    docs = [d for d in _ordered(corpus.documents.values()) if document_ok(d, doc_ok_question(q))]
     if not q.issuer:
         # The best-ranked document (not another one's signature put first): its signer, or that it was not read.
         best = best_document_id(searcher, q.text)

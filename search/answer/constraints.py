@@ -12,7 +12,8 @@ import re
 
 from indexer.model import DocumentInfo
 from indexer.text.vntext import key_loose
-from search.query.questions import Question
+from search.query.document_terms import place_key, signer_ok
+from search.query.questions import Question, agency_key
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|–|—|đến|tới)\s*((?:19|20)\d{2})(?!\d)")
 _FREQUENCY_WORDS = {"weekly": "hằng tuần", "monthly": "hằng tháng", "quarterly": "hằng quý", "semiannual": "6 tháng",
@@ -58,6 +59,52 @@ def type_ok(doc: DocumentInfo, doc_type: str | None, head: str = "") -> bool:
     return wanted in lines or bool(code and any(re.search(rf"[/-]{re.escape(code)}[-/]", line) for line in own))
 
 
+# A person's office before a body ("Chủ tịch UBND tỉnh"): the body issues the document, the person signs it.
+_OFFICE = re.compile(r"^(?:pho\s+)?(?:chu tich|giam doc|truong ban|bo truong|chanh van phong)\s+(?=\S)")
+
+
+def issuer_ok(asked: str, issuer: str | None) -> bool:
+    """True when the document's issuer is the asked body. A header names the issuing unit with the body above it
+    ("UBND TỈNH BÌNH THUẬN / VĂN PHÒNG"), while a question names it the other way round ("Văn phòng UBND tỉnh Bình
+    Thuận", "Ban Chỉ đạo tỉnh Lâm Đồng"): the asked name matches when it splits into runs of words each found, whole
+    words, in the issuer. A person's office before the body ("Chủ tịch UBND tỉnh …") is left out."""
+    if not issuer:
+        return False
+    words = _OFFICE.sub("", agency_key(asked)).split()
+    stated = f" {agency_key(issuer)} "
+    at = 0
+    while at < len(words):
+        run = next((n for n in range(len(words) - at, 0, -1) if f" {' '.join(words[at:at + n])} " in stated), 0)
+        if run == 0:
+            return False
+        at += run
+    return bool(words)
+
+
+def place_ok(doc: DocumentInfo, place: str, text: str = "") -> bool:
+    """True when the document is from the asked place: its header place or issuer names it; a document whose header
+    named neither is checked against its text (`text`)."""
+    key = place_key(place)
+    if doc.place or doc.issuer:
+        return f" {key} " in f" {place_key(doc.place or '')} " or f" {key} " in f" {agency_key(doc.issuer or '')} "
+    return f" {key} " in f" {' '.join(re.findall(r'[a-z0-9]+', key_loose(text)))} "
+
+
+def document_ok(doc: DocumentInfo, q: Question, head: str = "", text=lambda: "") -> bool:
+    """Document-level constraints of a list question: type (`head`: the first lines of its text, used when the header
+    was not read), year (issued or named in the trích yếu), issuer, place (`text()`: its text, read only when the
+    header named no place) and signer."""
+    if q.doc_type and not type_ok(doc, q.doc_type, head):
+        return False
+    if q.year is not None and not year_ok(doc, q.year):
+        return False
+    if q.issuer and not issuer_ok(q.issuer, doc.issuer):
+        return False
+    if q.place and not place_ok(doc, q.place, "" if doc.place or doc.issuer else text()):
+        return False
+    return not q.signer or signer_ok(doc.signers, q.signer)
+
+
 def applied_constraints(q: Question, fact: bool = False) -> list[str]:
     """The constraints the answer applied, one Vietnamese phrase each (shown in the answer text, JSON and UI)."""
     said: list[str] = []
@@ -65,6 +112,10 @@ def applied_constraints(q: Question, fact: bool = False) -> list[str]:
         said.append(f"loại văn bản: {q.doc_type.lower()} (lọc văn bản)")
     if q.issuer:
         said.append(f"cơ quan ban hành: {q.issuer} (lọc văn bản)")
+    if q.place and not fact:
+        said.append(f"nơi ban hành: {q.place} (lọc văn bản theo địa danh ở phần đầu văn bản)")
+    if q.signer and not fact:
+        said.append(f"người ký: {q.signer} (lọc văn bản)")
     if q.year is not None:
         if fact:
             said.append(f"năm {q.year}: về nội dung (ưu tiên đoạn nêu năm {q.year}, không lọc theo năm ban hành)")

@@ -140,6 +140,11 @@ class Corpus:
             names.update(part.strip() for part in (doc.issuer or "").split(";"))
         return tuple(sorted(n for n in names if len(n) > 3))
 
+    @cached_property
+    def place_names(self) -> tuple[str, ...]:
+        """Places read from document headers ("Lâm Đồng", "Lương Minh"): the parser recognises them unaccented."""
+        return tuple(sorted({d.place for d in self.documents.values() if d.place and len(d.place) > 2}))
+
     def candidate_documents(self, concepts: tuple[Concept, ...], min_share: float) -> set[str] | None:
         """Documents that may hold a passage with every required concept and at least `min_share` of all concepts.
 

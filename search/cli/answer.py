@@ -109,7 +109,7 @@ def cmd_duties(args: argparse.Namespace) -> int:
     from datetime import date
 
     from indexer.store.reader import IndexReader
-    from search.answer.calendar import dated, duties_to_ics
+    from search.answer.calendar import duties_to_ics, in_calendar
     from search.duty_view import due_label
 
     settings = Settings.from_env()
@@ -119,9 +119,10 @@ def cmd_duties(args: argparse.Namespace) -> int:
         documents = {d.doc_id: d for d in reader.documents()}
         duties, due = chosen_duties(reader, args.recipient, args.frequency, today, getattr(args, "hide_passed", False))
         if args.ics:
-            calendar_duties = [d for d in duties if dated(d)]
-            Path(args.ics).write_bytes(duties_to_ics(calendar_duties, documents))
-            print(f"Đã ghi {len(calendar_duties)} thời hạn vào {args.ics}.", file=sys.stderr)
+            calendar_duties = [d for d in duties if in_calendar(d, today)]  # one-off deadlines already past: not kept
+            Path(args.ics).write_bytes(duties_to_ics(calendar_duties, documents, today=today))
+            print(f"Đã ghi {len(calendar_duties)} thời hạn vào {args.ics} (không gồm thời hạn một lần đã qua).",
+                  file=sys.stderr)
         if args.json:
             print(json.dumps(duty_records(reader, duties, due, today, documents), ensure_ascii=False, indent=2))
             return 0

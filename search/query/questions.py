@@ -3,42 +3,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
-from indexer.duties.agencies import agency_at, find_agencies, looks_like_agency
 from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIANNUAL, WEEKLY, iso_date, month_day
 from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
-from search.query.parse import guess_language, load_glossary
+from search.query.agencies import KNOWN_AGENCIES, agency_key, agency_matches, agency_mentions  # noqa: F401
+from search.query.agencies import agency_alternatives
+from search.query.document_terms import place_after, take_place, take_signer
+from search.query.english import english_list_type, translate
+from search.query.parse import guess_language, load_abbreviations
 
-# Agencies a question may name without the index having seen them (display form, matched on loose keys).
-KNOWN_AGENCIES = (
-    "Sở Nội vụ", "Sở Tài chính", "Sở Kế hoạch và Đầu tư", "Sở Công Thương", "Sở Tư pháp", "Sở Y tế",
-    "Sở Giáo dục và Đào tạo", "Sở Xây dựng", "Sở Giao thông vận tải", "Sở Tài nguyên và Môi trường",
-    "Sở Thông tin và Truyền thông", "Sở Lao động - Thương binh và Xã hội", "Sở Văn hóa, Thể thao và Du lịch",
-    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Khoa học và Công nghệ", "Sở Ngoại vụ", "Thanh tra tỉnh",
-    "Ban Dân tộc", "Ban Tôn giáo", "Ban Dân vận Tỉnh ủy", "Ban Dân vận Huyện ủy", "Ban Dân vận",
-    "Ban Thường vụ Tỉnh ủy", "Ban Quản lý Khu kinh tế", "UBND tỉnh", "UBND huyện", "Ủy ban nhân dân tỉnh",
-    "Ủy ban nhân dân huyện", "Văn phòng UBND tỉnh", "Văn phòng", "Tỉnh ủy", "Huyện ủy", "Mặt trận Tổ quốc",
-    "Bộ Nội vụ", "Chính phủ", "Thủ tướng Chính phủ", "Công an tỉnh", "Hội đồng nhân dân tỉnh",
-)
-# Abbreviations folded into agency keys so that "UBND tỉnh" matches "Ủy ban Nhân dân tỉnh".
-_AGENCY_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "bdv": "ban dan van",
-                         "vpub": "van phong uy ban nhan dan", "bql": "ban quan ly"}
-
+_TYPE_WORDS = ("ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet|tham luan|"
+               "cong dien|giay moi|quy che")
 _LIST_PATTERNS = [
     # "những văn bản hướng dẫn …": guidance documents, whatever their form (a Hướng dẫn, or a Nghị quyết "hướng dẫn …").
     re.compile(r"\b(?:nhung|cac)\s+van ban\s+(?P<what>huong dan)\b"),
-    re.compile(r"\b(?:nhung|cac)\s+(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\b(?:.*\bnao\b)?"),
-    re.compile(r"\b(?P<what>ke hoach|van ban|quyet dinh|cong van|chi thi|huong dan|to trinh|bao cao|thong bao|nghi quyet)\s+nao\b"),
+    re.compile(rf"\b(?:nhung|cac)\s+(?P<what>{_TYPE_WORDS})\b(?:.*\bnao\b)?"),
+    re.compile(rf"\b(?P<what>{_TYPE_WORDS})\s+nao\b"),
     re.compile(r"\b(?:liet ke|danh sach|co bao nhieu)\b(?:\s+(?:cac\s+)?(?P<what>ke hoach|van ban))?"),
 ]
-_ENGLISH_LIST = re.compile(r"\b(?:which|what|list(?:\s+all)?|all)\s+(?:the\s+)?(?:plans?|documents?)\b", re.I)
 _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong van": "Công văn", "chi thi": "Chỉ thị",
               "huong dan": "Hướng dẫn", "to trinh": "Tờ trình", "bao cao": "Báo cáo", "thong bao": "Thông báo",
-              "nghi quyet": "Nghị quyết"}
+              "nghi quyet": "Nghị quyết", "tham luan": "Tham luận", "cong dien": "Công điện", "giay moi": "Giấy mời",
+              "quy che": "Quy chế"}
+# Right after "những văn bản nào": words that say what the documents do with the topic, not the topic.
+_LIST_VERB = re.compile(r"\s*(?:huong dan|de cap(?: den| toi)?)\b")
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -67,7 +57,11 @@ _RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den
                              r"thong qua)\s*\(?)$")
 _ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
 _ACTOR_FOLLOW = re.compile(r"\s*(?:lam|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
-_ISSUER_MARK = re.compile(r"\b(?:cua|do)\s*$")
+# "của X", also with a person's office before the body ("của Chủ tịch UBND tỉnh …"); after a document other than the
+# asked ones ("… văn bản của Bộ Công an") X issued that document: it is content (_CITED).
+_ISSUER_MARK = re.compile(r"\b(?:cua|do)(?:\s+(?:pho\s+)?(?:chu tich|giam doc|bo truong|truong ban|chanh van phong))?"
+                          r"\s*$")
+_CITED = re.compile(r"\b(?:van ban|ke hoach|quyet dinh|huong dan|chi thi|nghi quyet|cong van|thong tu|nghi dinh)\s*$")
 _ISSUER_FOLLOW = re.compile(r"\s*ban hanh\b")
 # Words that frame a question rather than say what it is about; unaccented, only the unambiguous ones count.
 _FRAME_PHRASES = re.compile(r"\b(?:ke hoach|van ban|yeu cau|de cap(?: den| toi)?|nhac (?:den|toi)|noi (?:ve|den)|liet ke|"
@@ -79,12 +73,6 @@ từ tại bởi nêu phải cần đã bị sẽ đang giao
 _FRAME_LOOSE = frozenset("""
 nao nhung cac gi ai sao la cua va co khong duoc cho voi trong mot nhu thi ma nay o ve hay hoac theo khi den tu boi
 neu phai can
-""".split())
-_ENGLISH_MARKERS = {"to": "về", "via": "qua", "through": "qua", "of": "của", "by": "của", "from": "của"}
-_ENGLISH_FRAME = frozenset("""
-a an the of to for in on at by with about and or is are was were be been which what who whom whose that this these
-those there it its do does did how when where why any all some from into as than must should shall can may will
-would has have had their them they list plans plan documents document
 """.split())
 
 
@@ -118,35 +106,13 @@ class Question:
     asks_signer: bool = False  # "ai ký", "người ký", "who signed"
     wants: str | None = None  # the kind of value a fact question asks for: "date" | "number" | "agency" | "list"
     role: str | None = None  # loose word before the asked agency ("giao" in "giao cơ quan nào")
+    place: str | None = None  # place the documents are from ("tỉnh Lâm Đồng" in "kế hoạch của tỉnh Lâm Đồng")
+    signer: str | None = None  # person who signed the documents ("do … Nguyễn Cao Sơn ký")
+    unknown_words: tuple[str, ...] = ()  # English content words the glossary does not know
 
     @property
     def has_duty_constraints(self) -> bool:
         return bool(self.frequency or self.recipient or self.asks_deadline or self.deadline)
-
-
-def agency_key(name: str) -> str:
-    """Loose key of an agency name with abbreviations spelled out: "UBND tỉnh" and "Ủy ban Nhân dân tỉnh" agree."""
-    words = re.findall(r"[a-z0-9]+", key_loose(name))
-    spelled = _agency_abbreviations()  # "snv" → "Sở Nội vụ" (abbreviations.tsv)
-    return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
-
-
-def agency_matches(asked: str, stated: str | None) -> bool:
-    """True when the agency asked about is named in `stated` (word-aligned containment of agency keys)."""
-    if not stated:
-        return False
-    return f" {agency_key(asked)} " in f" {agency_key(stated)} "
-
-
-def _agency_regex(name: str) -> re.Pattern[str]:
-    parts = []
-    for word in agency_key(name).split():
-        parts.append(re.escape(word))
-    pattern = r"\s*[-,]?\s*".join(parts)
-    for abbreviation, spelled in _AGENCY_ABBREVIATIONS.items():
-        spelled_pattern = r"\s*[-,]?\s*".join(spelled.split())
-        pattern = pattern.replace(spelled_pattern, f"(?:{spelled_pattern}|{abbreviation})")
-    return re.compile(rf"\b{pattern}\b")
 
 
 class _Parse:
@@ -167,24 +133,39 @@ class _Parse:
         return next((m for m in pattern.finditer(self.loose) if self.free(m.start(), m.end())), None)
 
 
-def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
-    """Read a question (Vietnamese with or without diacritics, or English) into a Question."""
+def understand(question: str, known_agencies: Iterable[str] = (), known_places: Iterable[str] = ()) -> Question:
+    """Read a question (Vietnamese with or without diacritics, or English) into a Question; `known_agencies` and
+    `known_places` (names read from the index) are recognised without diacritics."""
     text = normalize(question)
     language = guess_language(text)
     english_concepts: dict[tuple[int, int], tuple[str, ...]] = {}
-    vi_text = _translate(text, english_concepts) if language == "en" else text
+    unknown: list[str] = []
+    vi_text = translate(text, english_concepts, unknown) if language == "en" else text
     p = _Parse(vi_text)
 
-    kind, doc_type = "fact", None
+    kind, doc_type, list_end = "fact", None, -1
     for pattern in _LIST_PATTERNS:
         match = p.first(pattern)
         if match:
             kind = "list"
             doc_type = _DOC_TYPES.get(match.groupdict().get("what") or "")
-            p.take(match.start(), match.end())
+            # Only the list words are taken: "những kế hoạch cải cách hành chính năm 2026 nào" keeps its topic and year.
+            noun_end = match.end("what") if match.groupdict().get("what") else match.end()
+            p.take(match.start(), noun_end)
+            list_end = noun_end
+            if match.end() > noun_end and p.loose[match.end() - 3:match.end()] == "nao":
+                p.take(match.end() - 3, match.end())
+                list_end = match.end() if not p.loose[noun_end:match.end() - 3].strip() else list_end
+            verb = _LIST_VERB.match(p.loose, list_end) if doc_type is None else None
+            if verb and p.free(verb.start(), verb.end()):  # "những văn bản nào hướng dẫn X": documents on X
+                p.take(verb.start(), verb.end())
             break
-    if language == "en" and _ENGLISH_LIST.search(text):
-        kind, doc_type = "list", doc_type or ("Kế hoạch" if re.search(r"\bplans?\b", text, re.I) else None)
+    listed = english_list_type(text) if language == "en" else None
+    if listed is not None:
+        kind, doc_type = "list", doc_type or listed or None
+        type_at = p.loose.find(key_loose(doc_type)) if doc_type else -1
+        if type_at >= 0:  # "which reports …": the type is a constraint, not a topic word
+            p.take(type_at, type_at + len(doc_type))
 
     doc_numbers = []
     for start, end in compound_tokenize(vi_text):
@@ -223,25 +204,33 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
             action_spans.append((match.start(), match.end()))
             p.take(match.start(), match.end())
 
+    signer = take_signer(p) if kind == "list" else None
     recipient = actor = issuer = None
+    issuer_end = -1
     agency_concepts: list[Concept] = []
-    for start, end, display in _agency_mentions(p, known_agencies):
+    for start, end, display in agency_mentions(p, known_agencies):
         before = p.loose[max(0, start - 24):start]
         after = p.loose[end:end + 24]
         mark = _ACTOR_MARK.search(before)
-        if mark or _ACTOR_FOLLOW.match(after):
+        follow = _ACTOR_FOLLOW.match(after)
+        if follow and p.text[end + follow.end() - len(follow.group().strip()):][:1].isupper():
+            follow = None  # "Sở Nội vụ Lâm Đồng": a place, not "làm"
+        if mark or follow:
             actor = actor or display
             if mark:
                 p.take(start - len(before) + mark.start(), start)
-            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+            agency_concepts.append(agency_concept(display))
         elif _RECIPIENT_MARK.search(before):
             recipient = recipient or display
-        elif _ISSUER_MARK.search(before) or _ISSUER_FOLLOW.match(after):
-            issuer = issuer or display
+        elif _issued_by(p, start, end, list_end):
+            issuer, issuer_end = (issuer, issuer_end) if issuer else (display, end)
         else:
-            agency_concepts.append(Concept(display, (agency_key(display),), required=True))
+            agency_concepts.append(agency_concept(display))
         p.take(start, end)
 
+    place = take_place(p, known_places) if kind == "list" else None
+    if issuer and kind == "list":  # "của Sở Nội vụ Lâm Đồng": the place belongs to the issuer's name
+        issuer += place_after(p, issuer_end, known_places)
     year = None
     match = p.first(_YEAR)
     if match:
@@ -265,39 +254,21 @@ def understand(question: str, known_agencies: Iterable[str] = ()) -> Question:
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
         recipient=recipient, actor=actor, issuer=issuer, year=year, doc_numbers=tuple(doc_numbers),
         asks_deadline=asks_deadline, deadline=deadline, concepts=tuple(concepts), asks_signer=asks_signer,
-        wants=wants, role=role,
+        wants=wants, role=role, place=place, signer=signer, unknown_words=tuple(unknown),
     )
 
 
-def _agency_mentions(p: _Parse, known: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Agency names in the question: known names (longest first, accents optional), then any other accented name."""
-    names = sorted({n.strip() for n in list(KNOWN_AGENCIES) + list(known) if n and len(n.strip()) > 2},
-                   key=lambda n: -len(agency_key(n)))
-    found: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for name in names:
-        for match in _agency_regex(name).finditer(p.loose):
-            span = (match.start(), match.end())
-            if p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
-                surface = p.text[span[0]:span[1]]
-                display = surface if surface != p.loose[span[0]:span[1]] else name
-                found.append((span[0], span[1], display))
-                taken.append(span)
-    abbreviations = _agency_abbreviations()
-    for match in re.finditer(r"[a-z0-9]+", p.loose):
-        display = abbreviations.get(match.group())
-        span = (match.start(), match.end())
-        named = agency_at(p.text, span[0], allow_list=False) if display else None
-        if named is not None and named[1] > span[1]:
-            continue  # "UBND xã Lương Minh": the longer name is read below
-        if display and p.free(*span) and not any(span[0] < e and s < span[1] for s, e in taken):
-            found.append((span[0], span[1], display))  # "SNV" → "Sở Nội vụ"
-            taken.append(span)
-    for start, end in find_agencies(p.text, allow_list=False):
-        if p.free(start, end) and not any(start < e and s < end for s, e in taken):
-            found.append((start, end, p.text[start:end]))
-            taken.append((start, end))
-    return sorted(found)
+def _issued_by(p: _Parse, start: int, end: int, list_end: int) -> bool:
+    """Did the agency at [start, end) issue the asked documents: "của X" (the office word before X taken), "X ban
+    hành", or X right after the list words ("những công văn nào UBND tỉnh … giao")."""
+    before = p.loose[max(0, start - 24):start]
+    mark = _ISSUER_MARK.search(before)
+    if mark:
+        at = start - len(before) + mark.start()
+        if not (list_end >= 0 and at > list_end + 1 and _CITED.search(p.loose, 0, at)):
+            p.take(at, start)
+            return True
+    return bool(_ISSUER_FOLLOW.match(p.loose, end) or list_end >= 0 and not p.loose[list_end:start].strip())
 
 
 _WANTS = [
@@ -319,22 +290,6 @@ def wanted_value(loose: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@lru_cache(maxsize=1)
-def _agency_abbreviations() -> dict[str, str]:
-    """Loose key of a one-word agency abbreviation in abbreviations.tsv ("snv") → the agency it names ("Sở Nội vụ")."""
-    found: dict[str, str] = {}
-    for line in (Path(__file__).resolve().parents[1] / "data" / "abbreviations.tsv").read_text("utf-8").splitlines():
-        cols = line.split("\t")
-        if line.startswith("#") or len(cols) < 3 or cols[2].strip() not in ("state", "mass"):
-            continue
-        if looks_like_agency(cols[1].strip()):
-            for variant in cols[0].split("|"):
-                key = key_loose(variant.strip())
-                if re.fullmatch(r"[a-z0-9]{2,}", key):
-                    found.setdefault(key, cols[1].strip())
-    return found
-
-
 def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], language: str) -> list[Concept]:
     concepts: list[Concept] = []
     for match in _FRAME_PHRASES.finditer(p.loose):
@@ -352,40 +307,15 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
             continue
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
-        concepts.append(Concept(surface, (token.loose,), required=required))
+        concepts.append(Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required))
     return concepts
 
 
-def _translate(text: str, concepts: dict[tuple[int, int], tuple[str, ...]]) -> str:
-    """English question → Vietnamese key words through the glossary; Vietnamese names and codes are kept as written."""
-    tokens = analyze(text, compounds=False)
-    loose = [t.loose for t in tokens]
-    entries: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    for entry in load_glossary():
-        for variant in entry.variants:
-            if variant:
-                entries.setdefault(variant[0], []).append((variant, entry.targets))
-    pieces: list[str] = []
-    position = 0
-    i = 0
-    while i < len(tokens):
-        best = max(((len(v), targets) for v, targets in entries.get(loose[i], []) if tuple(loose[i:i + len(v)]) == v),
-                   default=None, key=lambda b: b[0])
-        surface = text[tokens[i].start:tokens[i].end]
-        if best is not None:
-            length, targets = best
-            piece = targets[0]
-            concepts[(position, position + len(piece))] = tuple(key_loose(t) for t in targets)
-            i += length
-        elif loose[i] in _ENGLISH_MARKERS:
-            piece = _ENGLISH_MARKERS[loose[i]]
-            i += 1
-        elif tokens[i].exact != tokens[i].loose or surface.isupper() or surface.isdigit():
-            piece = surface
-            i += 1
-        else:
-            i += 1  # an English word the glossary does not know cannot be found in Vietnamese text
-            continue
-        pieces.append(piece)
-        position += len(piece) + 1
-    return " ".join(pieces)
+def agency_concept(name: str) -> Concept:
+    """A named agency the evidence must hold, in any of its forms (agency_alternatives)."""
+    return Concept(name, agency_alternatives(name), required=True)
+
+
+def _spelled_out(key: str) -> tuple[str, ...]:
+    """The expansions of an abbreviation ("mtqg" → "muc tieu quoc gia"): a document may write it either way."""
+    return tuple(key_loose(e.targets[0]) for e in load_abbreviations() if e.both_ways and (key,) in e.variants)
