@@ -202,8 +202,9 @@ def free_port() -> int:
 
 
 def start_server(index_dir: Path, port: int, replicas: int | None = None, env: dict[str, str] | None = None,
-                 log: Path | None = None, timeout: float = 300.0) -> subprocess.Popen:
-    """`tracuu serve` (this checkout's code) on 127.0.0.1:port, uvicorn alone or `--replicas N`; returns once
+                 log: Path | None = None, timeout: float = 300.0, cluster: str | None = None) -> subprocess.Popen:
+    """`tracuu serve` (this checkout's code) on 127.0.0.1:port, uvicorn alone or `--replicas N` (on the Ray
+    cluster at `cluster` when given, else on a private Ray node); returns once
     /health answers 200 (and, with replicas, all of them run). Its output goes to `log` (default: a temporary
     file). Raises RuntimeError with the server's output when it does not start within `timeout` seconds."""
     import httpx
@@ -211,6 +212,8 @@ def start_server(index_dir: Path, port: int, replicas: int | None = None, env: d
     command = [sys.executable, "-m", "search.cli", "serve", "--port", str(port), "--index", str(index_dir)]
     if replicas:
         command += ["--replicas", str(replicas)]
+    if cluster:
+        command += ["--cluster", cluster]
     if log is None:
         log = Path(tempfile.mkstemp(prefix="tracuu-serve-", suffix=".log")[1])
     out = open(log, "w", encoding="utf-8")

@@ -23,12 +23,12 @@ import pytest
 from bench.http_load import free_port, query_mix, run_load, start_server, stop_server
 from indexer.store.generations import current_generation
 from search.api import create_app
+from search.api.ray_nodes import RayNode
 from search.api.replicas import worker_env
 from search.cli.app import main as cli_main
 from tests.test_api import serving, settings_for
 
 REPO = Path(__file__).resolve().parents[1]
-REPLICA = "ray::ServeReplica:tracuu:tracuu-api"
 
 
 def _index_copy(tmp_path: Path, lexical_index_dir: Path, corpus_dir: Path) -> tuple[Path, Path]:
@@ -117,15 +117,20 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _replicas(processes: list[psutil.Process]) -> list[psutil.Process]:
+def _named(processes: list[psutil.Process], prefixes: tuple[str, ...]) -> list[psutil.Process]:
+    """The processes whose name (Ray's actor title, cut to 15 characters by the kernel) starts with a prefix."""
     found = []
     for process in processes:
         try:
-            if process.cmdline()[:1] == [REPLICA] or process.name().startswith("ray::ServeRepli"):
+            if process.name().startswith(prefixes):
                 found.append(process)
         except psutil.Error:
             pass
     return found
+
+
+def _replicas(processes: list[psutil.Process]) -> list[psutil.Process]:
+    return _named(processes, ("ray::ServeRepli",))
 
 
 def _open_generations(process: psutil.Process, index_dir: Path) -> set[str]:
@@ -196,3 +201,44 @@ def _option(process: psutil.Process, name: str) -> str | None:
     except psutil.Error:
         return None
     return line[line.index(name) + 1] if name in line[:-1] else None
+
+
+@pytest.mark.slow
+def test_two_node_cluster_serves_a_replica_on_each_node(tmp_path: Path, lexical_index_dir: Path, corpus_dir: Path):
+    """`ray start --head` and `ray start --address …` on this machine (one CPU each, so the two replicas, one CPU
+    each, must go one to each node); `tracuu serve --replicas 2 --cluster ADDRESS` serves through a rebuild; on
+    SIGTERM it removes its application and Serve, and leaves the cluster running; then the nodes are stopped."""
+    corpus, index_dir = _index_copy(tmp_path, lexical_index_dir, corpus_dir)
+    old = current_generation(index_dir).name
+    env = worker_env()
+    head = RayNode(head=True, num_cpus=1, object_store_mb=150, env=env)
+    nodes = [head]
+    everything: list[psutil.Process] = []
+    try:
+        nodes.append(RayNode(head=False, address=head.address, num_cpus=1, object_store_mb=150, env=env,
+                             auth_env=head.auth_env))
+        assert nodes[1].temp_dir != head.temp_dir
+        port = free_port()
+        log = tmp_path / "serve.log"
+        child = start_server(index_dir, port, replicas=2, env=head.auth_env, log=log, cluster=head.address)
+        try:
+            per_node = [_replicas([psutil.Process(pid) for pid in node.pids()]) for node in nodes]
+            assert [len(found) for found in per_node] == [1, 1], per_node
+            result = run_load(f"http://127.0.0.1:{port}", query_mix(limit=30), clients=4, requests=60,
+                              index_dir=index_dir, rebuild=_rebuilder(corpus, index_dir), rebuild_at=0.05,
+                              after_switch=40, server="cluster")
+            _assert_served_through_the_switch(result, old)
+            serve_processes = _named([p for node in nodes for p in _tree(node.process.pid)],
+                                     ("ray::ServeContr", "ray::ServeRepli", "ray::ProxyActor"))
+            assert len(serve_processes) >= 4  # controller, proxy, two replicas
+        finally:
+            status = stop_server(child)
+        assert status == 143 and "Đã dừng API." in log.read_text(encoding="utf-8")
+        _assert_all_gone(serve_processes)  # the command removed its application and Serve …
+        assert all(node.process.poll() is None for node in nodes)  # … and left the cluster it joined running
+        everything = [p for node in nodes for p in _tree(node.process.pid)]
+    finally:
+        for node in reversed(nodes):
+            node.stop()
+    _assert_all_gone(everything)
+    assert not any(node.temp_dir.exists() for node in nodes)
