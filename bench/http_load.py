@@ -235,10 +235,10 @@ def start_server(index_dir: Path, port: int, replicas: int | None = None, env: d
     raise RuntimeError(f"tracuu serve did not start: {log.read_text(encoding='utf-8')[-3000:]}")
 
 
-def stop_server(child: subprocess.Popen, timeout: float = 120.0) -> int:
-    """SIGTERM, then the exit status (SIGKILL after `timeout` seconds)."""
+def stop_server(child: subprocess.Popen, timeout: float = 120.0, signal_number: int = signal.SIGTERM) -> int:
+    """SIGTERM (or `signal_number`: SIGINT is a Ctrl+C), then the exit status (SIGKILL after `timeout` seconds)."""
     if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
+        child.send_signal(signal_number)
     try:
         return child.wait(timeout)
     except subprocess.TimeoutExpired:

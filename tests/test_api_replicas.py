@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ import psutil
 import pytest
 
 from bench.http_load import free_port, query_mix, run_load, start_server, stop_server
+from indexer import build_index
 from indexer.store.generations import current_generation
 from search.api import create_app
 from search.api.ray_nodes import RayNode
@@ -31,15 +34,12 @@ from tests.test_api import serving, settings_for
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _index_copy(tmp_path: Path, lexical_index_dir: Path, corpus_dir: Path) -> tuple[Path, Path]:
-    """A corpus and index of our own (the rebuild changes both): the index as built from this corpus path."""
+def _index_copy(tmp_path: Path, corpus_dir: Path) -> tuple[Path, Path]:
+    """A corpus and index of our own (the rebuild changes both), lexical, built from this corpus path."""
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_dir, corpus)
     index_dir = tmp_path / "index"
-    done = subprocess.run([sys.executable, "-m", "search.cli", "index", str(corpus), "--index", str(index_dir),
-                           "--no-dense"], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert done.returncode == 0, done.stderr
+    build_index([corpus], index_dir, dense=False)
     return corpus, index_dir
 
 
@@ -90,15 +90,23 @@ def test_unreachable_cluster_is_said_at_once(capsys, lexical_index_dir: Path):
     assert time.monotonic() - started < 30
 
 
+def test_replicas_on_a_busy_port_say_so_before_starting_ray(capsys, lexical_index_dir: Path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli_main(["serve", "--replicas", "2", "--port", str(port), "--index", str(lexical_index_dir)]) == 2
+    assert f"Cổng {port} đang được chương trình khác dùng" in capsys.readouterr().err
+
+
 def test_replicas_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit) as stop:
         cli_main(["serve", "--replicas", "0"])
     assert stop.value.code == 2 and "số nguyên dương" in capsys.readouterr().err
 
 
-def test_uvicorn_answers_with_the_new_generation_through_a_rebuild(tmp_path: Path, lexical_index_dir: Path,
-                                                                   corpus_dir: Path):
-    corpus, index_dir = _index_copy(tmp_path, lexical_index_dir, corpus_dir)
+def test_uvicorn_answers_with_the_new_generation_through_a_rebuild(tmp_path: Path, corpus_dir: Path):
+    corpus, index_dir = _index_copy(tmp_path, corpus_dir)
     old = current_generation(index_dir).name
     with serving(create_app(settings_for(index_dir, corpus), env={})) as client:
         assert client.get("/health").headers["x-tracuu-generation"] == old
@@ -163,8 +171,8 @@ def _listening(port: int) -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
-def test_ray_serve_replicas_through_a_rebuild(tmp_path: Path, lexical_index_dir: Path, corpus_dir: Path):
-    corpus, index_dir = _index_copy(tmp_path, lexical_index_dir, corpus_dir)
+def test_ray_serve_replicas_through_a_rebuild(tmp_path: Path, corpus_dir: Path):
+    corpus, index_dir = _index_copy(tmp_path, corpus_dir)
     old = current_generation(index_dir).name
     port = free_port()
     log = tmp_path / "serve.log"
@@ -189,8 +197,8 @@ def test_ray_serve_replicas_through_a_rebuild(tmp_path: Path, lexical_index_dir:
         processes = _tree(child.pid)
         temp_dirs = {_option(p, "--temp-dir") for p in processes} - {None}
     finally:
-        status = stop_server(child)
-    assert status == 143 and "Đã dừng API." in log.read_text(encoding="utf-8")
+        status = stop_server(child, signal_number=signal.SIGINT)  # Ctrl+C (the cluster test sends SIGTERM)
+    assert status == 130 and "Đã dừng API." in log.read_text(encoding="utf-8")
     _assert_all_gone(processes)
     assert temp_dirs and not any(Path(d).exists() for d in temp_dirs)  # the private node's folder is removed
 
@@ -204,11 +212,11 @@ def _option(process: psutil.Process, name: str) -> str | None:
 
 
 @pytest.mark.slow
-def test_two_node_cluster_serves_a_replica_on_each_node(tmp_path: Path, lexical_index_dir: Path, corpus_dir: Path):
+def test_two_node_cluster_serves_a_replica_on_each_node(tmp_path: Path, corpus_dir: Path):
     """`ray start --head` and `ray start --address …` on this machine (one CPU each, so the two replicas, one CPU
     each, must go one to each node); `tracuu serve --replicas 2 --cluster ADDRESS` serves through a rebuild; on
     SIGTERM it removes its application and Serve, and leaves the cluster running; then the nodes are stopped."""
-    corpus, index_dir = _index_copy(tmp_path, lexical_index_dir, corpus_dir)
+    corpus, index_dir = _index_copy(tmp_path, corpus_dir)
     old = current_generation(index_dir).name
     env = worker_env()
     head = RayNode(head=True, num_cpus=1, object_store_mb=150, env=env)
