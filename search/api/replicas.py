@@ -181,6 +181,9 @@ def run_replicas(settings: Settings, replicas: int, host: str, port: int, cluste
             raise TracuuError(f"Cụm Ray chỉ có {cpus:g} CPU, không đủ cho {replicas} bản sao (mỗi bản sao một CPU): "
                               f"giảm --replicas hoặc thêm máy vào cụm (ray start --address …).")
         started_serve = not _other_apps(serve)
+        import logging
+
+        logging.getLogger("ray.serve").setLevel(logging.WARNING)  # this command says what matters, in Vietnamese
         serve.start(proxy_location="HeadOnly", http_options={"host": host, "port": port})
         _deploy(serve, build_application(settings, replicas), host, port)
         served = True
