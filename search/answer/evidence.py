@@ -109,7 +109,9 @@ class Corpus:
     """Read-once view of an index for answering: documents, duties by document, passages, texts and pages."""
 
     def __init__(self, reader) -> None:
-        self._reader = reader
+        # a weak reference: corpus_for keeps this Corpus in a WeakKeyDictionary keyed by the reader, and a strong
+        # one would keep the key alive for ever (every generation a server ever answered from stayed open)
+        self._reader = weakref.proxy(reader)
         self._lock = threading.Lock()
         self._passages: dict[str, list[Passage]] = {}
         self._texts: dict[str, NormalizedText] = {}

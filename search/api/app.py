@@ -10,6 +10,8 @@ Write endpoints (an editor's token: `Authorization: Bearer <token from tracuu us
   POST /reindex                        rebuild from the corpus folder; {"report": BuildReport}
   POST /upload?name=FILE               the request body is the file; stored in <corpus>/uploads and indexed;
                                        {"outcomes": [UploadOutcome]}; 422 (with the outcomes) when refused
+Every read response says which index generation answered it in the `X-Tracuu-Generation` header (replicas and
+load tests see the switch to a new generation with it).
 Every write is appended to <index>/audit.jsonl (who: the token's account, origin: the client's IP address).
 The OpenAPI description is at /openapi.json and its browsable page at /api-docs (/docs is the document list).
 
@@ -21,10 +23,11 @@ endpoint, 400 other refusals with a message, 500 anything unexpected.
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +43,7 @@ from search.api.holder import SearcherHolder
 from search.ui_support import UploadRejected
 
 MB = 1024 * 1024
+GENERATION_HEADER = "X-Tracuu-Generation"
 _UNAVAILABLE = (IndexMissing, IndexDamaged, IndexMismatch)
 Frequency = Literal["weekly", "monthly", "quarterly", "semiannual", "annual", "periodic", "once"]
 
@@ -102,18 +106,27 @@ def create_app(settings: Settings | None = None, build: Callable[..., object] | 
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         return _error(500, f"Lỗi máy chủ ({type(error).__name__}). Xem nhật ký của tracuu serve.")
 
+    @contextmanager
+    def leased(response: Response) -> Iterator[object]:
+        """holder.lease(), naming the generation that answers in the response's X-Tracuu-Generation header."""
+        with holder.lease() as searcher:
+            generation = getattr(getattr(searcher, "reader", None), "generation_dir", None)
+            if generation is not None:
+                response.headers[GENERATION_HEADER] = Path(generation).name
+            yield searcher
+
     def check(request: Request, action: str):
         return authorize(UserStore(access.users_path), request.headers.get("authorization"), action,
                          access.read_requires_login)
 
     @app.get("/health")
-    def health() -> dict:
-        with holder.lease() as searcher:
+    def health(response: Response) -> dict:
+        with leased(response) as searcher:
             return {"status": "ok", "index": str(settings.index_dir), "generation": holder.generation,
                     "mode": searcher.reader.mode, "documents": len(searcher.documents())}
 
     @app.get("/search")
-    def search(request: Request, q: str = Query(..., min_length=1), k: int = Query(10, ge=1, le=100),
+    def search(request: Request, response: Response, q: str = Query(..., min_length=1), k: int = Query(10, ge=1, le=100),
                mode: Literal["hybrid", "lexical", "dense"] = "hybrid", year: str | None = None,
                issuer: str | None = None, place: str | None = None,
                doc_type: str | None = Query(None, alias="type")) -> dict:
@@ -122,11 +135,11 @@ def create_app(settings: Settings | None = None, build: Callable[..., object] | 
         check(request, "search")
         wanted = {"year": year, "issuer": issuer, "place": place, "doc_type": doc_type}
         filters = {key: value for key, value in wanted.items() if value} or None
-        with holder.lease() as searcher:
+        with leased(response) as searcher:
             return search_payload(searcher.search_result(q, k=k, mode=mode, filters=filters))
 
     @app.get("/ask")
-    def ask(request: Request, q: str = Query(..., min_length=1)) -> dict:
+    def ask(request: Request, response: Response, q: str = Query(..., min_length=1)) -> dict:
         from search.answer.compose import ask as compose
 
         check(request, "ask")
@@ -135,23 +148,23 @@ def create_app(settings: Settings | None = None, build: Callable[..., object] | 
             from search.answer.llm import LLMClient
 
             llm = LLMClient(settings.llm_url, settings.llm_model)
-        with holder.lease() as searcher:
+        with leased(response) as searcher:
             return dataclasses.asdict(compose(searcher, q, llm=llm))
 
     @app.get("/docs")
-    def documents(request: Request) -> list:
+    def documents(request: Request, response: Response) -> list:
         check(request, "read")
-        with holder.lease() as searcher:
+        with leased(response) as searcher:
             return docs_rows(searcher.reader)
 
     @app.get("/duties")
-    def duties(request: Request, to: str | None = None, frequency: Frequency | None = None) -> list:
+    def duties(request: Request, response: Response, to: str | None = None, frequency: Frequency | None = None) -> list:
         from datetime import date
 
         from search.cli.answer import chosen_duties, duty_records
 
         check(request, "duties")
-        with holder.lease() as searcher:
+        with leased(response) as searcher:
             today = date.today()
             chosen, due = chosen_duties(searcher.reader, to, frequency, today)
             return duty_records(searcher.reader, chosen, due, today)

@@ -28,7 +28,8 @@ def port_taken(host: str, port: int) -> bool:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve until stopped: SIGTERM gives exit status 143 (128 + signal, as `tracuu ui`), Ctrl+C 130 (cli.app).
-    A busy port is a TracuuError (exit 2 in cli.app)."""
+    A busy port is a TracuuError (exit 2 in cli.app). With --replicas N (and/or --cluster ADDRESS|auto) the same
+    app runs as N Ray Serve replicas (search/api/replicas.py); without, one uvicorn process."""
     import uvicorn
 
     from search.access.policy import listen_message
@@ -38,9 +39,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if getattr(args, "index", None):
         settings = dataclasses.replace(settings, index_dir=Path(args.index))
     host, port = args.host or "127.0.0.1", args.port
-    if port_taken(host, port):
+    replicas, cluster = getattr(args, "replicas", None), getattr(args, "cluster", None)
+    if port_taken(host, port):  # with --cluster too: the command runs on the head node, where the proxy listens
         raise TracuuError(f"Cổng {port} đang được chương trình khác dùng; chọn cổng khác: tracuu serve --port "
                           f"{port + 1}")
+    if replicas or cluster:  # Ray Serve: search/api/replicas.py (Ray imported there, only now)
+        from search.api.replicas import run_replicas
+
+        return run_replicas(settings, replicas or 1, host, port, cluster=cluster)
     print(listen_message(host, port, what="API", command="tracuu serve"), flush=True)
     print(f"Chỉ mục: {settings.index_dir} · kho văn bản: {settings.corpus_dir} · tài liệu API: "
           f"http://{host}:{port}/api-docs", flush=True)

@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=port_number, default=8000, help="cổng (mặc định 8000)")
     p.add_argument("--host", default="127.0.0.1",
                    help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: mọi máy trong mạng)")
+    p.add_argument("--replicas", type=positive_int, default=None,
+                   help="chạy N bản sao của API bằng Ray Serve trên cùng thư mục chỉ mục (cần tracuu[cluster])")
+    p.add_argument("--cluster", default=None, metavar="ĐỊA_CHỈ",
+                   help="dùng cụm Ray có sẵn (host:cổng hoặc auto) thay vì một Ray riêng trên máy này")
     _add_index_option(p)
     return parser
 
