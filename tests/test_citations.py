@@ -104,3 +104,39 @@ def test_which_number_of_a_draft_shows_its_header_and_the_citing_passage(tmp_pat
     assert hits[0].source.endswith("du-thao-kiem-tra.txt") and hits[0].doc_number == "/KH-UBND"
     assert hits[1].source.endswith("bao-cao-quy-1.txt") and "962/KH-UBND ngày 21/01/2026" in hits[1].text.replace(
         "\n", " ")
+
+
+PLAN_2026 = """ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: /KH-UBND
+Lâm Đồng, ngày tháng 12 năm 2025
+
+KẾ HOẠCH
+Cải cách hành chính nhà nước năm 2026 tỉnh Lâm Đồng
+
+I. MỤC ĐÍCH, YÊU CẦU
+1. Đẩy mạnh cải cách thủ tục hành chính, chuyển đổi số trong các cơ quan nhà nước.
+"""
+
+CHECK_PLAN = DRAFT.replace("I. MỤC ĐÍCH, YÊU CẦU", "Thực hiện Kế hoạch số 9669/KH-UBND ngày 24/12/2025 của UBND tỉnh về "
+                                                    "việc ban hành Kế hoạch cải cách hành chính nhà nước năm 2026 của "
+                                                    "tỉnh Lâm Đồng; UBND tỉnh ban hành Kế hoạch kiểm tra.\n"
+                                                    "I. MỤC ĐÍCH, YÊU CẦU")
+
+
+def test_the_asked_plan_is_the_one_its_title_names_not_the_plan_citing_it(tmp_path: Path) -> None:
+    """The check plan's header cites the 2026 plan by number and ranks first; the answer is still about the 2026 plan."""
+    from indexer.build import build_index
+    from search.retrieve.searcher import Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ke-hoach-kiem-tra.txt").write_text(CHECK_PLAN, encoding="utf-8")
+    (corpus / "ke-hoach-cchc-2026.txt").write_text(PLAN_2026, encoding="utf-8")
+    build_index([corpus], tmp_path / "index", dense=False)
+    searcher = Searcher.open(tmp_path / "index")
+    answer = searcher.ask("Kế hoạch cải cách hành chính nhà nước năm 2026 của tỉnh Lâm Đồng có số ký hiệu và ngày "
+                          "ban hành là gì?")
+    assert "Cải cách hành chính nhà nước năm 2026" in answer.answer.split(":")[0], answer.answer
+    assert "9669/KH-UBND ngày 24/12/2025" in answer.answer

@@ -57,14 +57,23 @@ def number_and_date(corpus, searcher, q, plan) -> Answer | None:
 
 
 def _asked_document(corpus, searcher, text: str, loose: str) -> DocumentInfo | None:
-    """The document the question names: the best-ranked one of the type the question starts with ("Kế hoạch …"),
-    else the best-ranked one."""
+    """The document the question names: of the type the question starts with ("Kế hoạch …"), among the best-ranked
+    ten passages, the one whose trích yếu the question covers best (rank breaks ties: a passage of another plan
+    citing this one may rank first), else the best-ranked one."""
     named = next((t for t in _TYPES if loose.startswith(key_loose(t))), None)
     if named:
+        asked = set(words_of(text))
+        best: tuple[float, DocumentInfo] | None = None
         for hit in searcher.search(text, k=10):
             doc = corpus.documents.get(hit.doc_id)
-            if doc is not None and doc.doc_type == named:
-                return doc
+            if doc is None or doc.doc_type != named:
+                continue
+            title = [w for w in words_of(doc.title or "") if w not in _LINKING]
+            covered = sum(w in asked for w in title) / len(title) if title else 0.0
+            if best is None or covered > best[0]:
+                best = (covered, doc)
+        if best is not None:
+            return best[1]
     best = best_document_id(searcher, text)
     return corpus.documents.get(best) if best else None
 
