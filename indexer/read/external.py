@@ -15,12 +15,13 @@ class Completed:
     stderr: bytes
 
 
-def run_killable(command: list[str], timeout: float, cwd: Path | None = None, input: bytes | None = None) -> Completed:
-    """Run `command` (fed `input` on its stdin when given); on timeout kill its whole process group (soffice forks
-    soffice.bin) and raise TimeoutExpired."""
+def run_killable(command: list[str], timeout: float, cwd: Path | None = None, input: bytes | None = None,
+                 env: dict[str, str] | None = None) -> Completed:
+    """Run `command` (fed `input` on its stdin when given, with environment `env` when given); on timeout kill its
+    whole process group (soffice forks soffice.bin) and raise TimeoutExpired."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, cwd=cwd, start_new_session=True,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, cwd=cwd, start_new_session=True, env=env,
     )
     try:
         stdout, stderr = process.communicate(input=input, timeout=timeout)
