@@ -10,6 +10,7 @@ import numpy as np
 
 from indexer.store.lexical_positions import TOKEN
 from indexer.store.lexical_keys import LAYERS
+from search.retrieve import kernels
 
 WINDOW = 12  # tokens; the same window as search.retrieve.proximity.WINDOW
 
@@ -54,6 +55,18 @@ class Tables:
         for (code, size), rows in sorted(groups.items()):
             keys = np.asarray(sorted(rows), dtype=np.int64)
             self.groups.append((code, size, keys, np.stack([rows[k] for k in keys.tolist()])))
+        # The same groups flattened for the compiled kernel (kernels.proximity_events): layer code, n-gram size and
+        # key range per group; every group's keys end to end; per key its (concept, value) pairs, non-zero values only.
+        bounds = np.cumsum([0] + [keys.size for _, _, keys, _ in self.groups]).astype(np.int64)
+        keys = np.concatenate([g[2] for g in self.groups]) if self.groups else np.zeros(0, dtype=np.int64)
+        table = np.concatenate([g[3] for g in self.groups]) if self.groups else np.zeros((0, self.n_concepts))
+        key_row, concept = np.nonzero(table)
+        key_ptr = np.zeros(keys.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key_row, minlength=keys.size), out=key_ptr[1:])
+        self.flat = (np.asarray([g[0] for g in self.groups], dtype=np.int64),
+                     np.asarray([g[1] for g in self.groups], dtype=np.int64), bounds, keys, key_ptr,
+                     concept.astype(np.int64), table[key_row, concept], kernels.key_filter(keys, bounds),
+                     self.n_concepts)
 
 
 def concept_matrix(tables: Tables, lexical, surface: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,14 +93,24 @@ def concept_matrix(tables: Tables, lexical, surface: np.ndarray, joined: np.ndar
 
 
 def window_masses(values: Values, lexical, rows: np.ndarray, window: int = WINDOW,
-                  tables: Tables | None = None) -> np.ndarray:
+                  tables: Tables | None = None, compiled: bool = True) -> np.ndarray:
     """float64 [len(rows)]: per row, the largest sum over concepts of their best value inside `window` consecutive
-    tokens (search.retrieve.proximity.best_window, computed for all rows together)."""
+    tokens (search.retrieve.proximity.best_window, computed for all rows together); compiled=False forces the numpy
+    code even when the compiled kernel (search.retrieve.kernels) is available (both give the same values)."""
     out = np.zeros(rows.size, dtype=np.float64)
     if not values or rows.size == 0:
         return out
+    tables = tables or Tables(values, lexical)
+    if compiled and kernels.ready():
+        positions = lexical.positions
+        row_of, best = kernels.proximity_events(np.asarray(rows, dtype=np.int64), positions.indptr, positions.tokens,
+                                                positions.surfaces, *tables.flat, window)
+        if row_of.size:
+            starts = np.flatnonzero(np.concatenate(([True], row_of[1:] != row_of[:-1])))
+            out[row_of[starts]] = np.maximum.reduceat(best.sum(axis=1), starts)
+        return out
     surface, joined, offsets = lexical.positions.gather(rows)
-    events, found = concept_matrix(tables or Tables(values, lexical), lexical, surface, joined)
+    events, found = concept_matrix(tables, lexical, surface, joined)
     if events.size == 0:
         return out
     row_of = np.searchsorted(offsets, events, side="right") - 1
