@@ -133,9 +133,10 @@ def run_real(work: Path, n_docs: int = REAL_DOCS, n_queries: int = 200, seed: in
         build_index([corpus], index_dir, dense=False)
         build_s = time.perf_counter() - start
     searcher = Searcher.open(index_dir)
-    from search.retrieve import kernels
+    from indexer.store.scoring.compiled import warm_up
+    import search.retrieve.kernels  # noqa: F401 (registers the proximity kernel)
 
-    compiled = kernels.warm_up()  # what a long-running app uses after its first seconds (numba compiled or cached)
+    compiled = warm_up()  # what a long-running app uses after its first seconds (numba compiled or cached)
     reader = searcher.reader
     n_rows = searcher.lexical.n_rows
     chunks = reader.chunk_rows(list(range(n_rows)))

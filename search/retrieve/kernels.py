@@ -1,30 +1,16 @@
 """Compiled (numba) loops for the per-query work over candidate passages' stored token positions.
 
 Each kernel gives exactly what the numpy code it replaces in search.retrieve.positional gives (same comparisons, same
-float64 maxima; sums stay in numpy so that their rounding is numpy's): tests/test_kernels.py compares both on real and
-edge passages. Without numba (or with TRACUU_NUMBA=0) `AVAILABLE` is False and the numpy code runs instead.
-
-Compiling takes seconds (8.6 s on the 2-core development VM; loading numba's on-disk cache, `cache=True`, beside this
-file or in numba's user cache folder: ~0.5 s), so the kernels are used once `ready()`: a Searcher starts
-`warm_up_in_background()` when it opens, and the queries before that run the numpy code (same results). A
-one-shot command therefore never waits for the compiler; a long-running app or server switches after its first
-seconds. Benchmarks call `warm_up()` before timing.
+float64 maxima; sums stay in numpy so that their rounding is numpy's): tests/test_positional.py compares both on real
+and edge passages. Compiled lazily and used once ready (indexer.store.scoring.compiled: numba missing or
+TRACUU_NUMBA=0, the numpy code runs).
 """
 from __future__ import annotations
 
-import importlib.util
-import os
-import threading
-
 import numpy as np
 
-# numba is imported on the first compiled call (importing it costs ~0.2 s, which a command that never searches
-# lexically should not pay); missing or disabled (TRACUU_NUMBA=0), the callers run their numpy code.
-AVAILABLE = (os.environ.get("TRACUU_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
-             and importlib.util.find_spec("numba") is not None)
-_compiled: dict = {}
-_compile_lock = threading.Lock()
-_warming: list[threading.Thread] = []
+from indexer.store.scoring.compiled import AVAILABLE, Kernel, on_warm_up, ready, warm_up  # noqa: F401 (re-exported)
+
 _ID_MASK = (1 << 30) - 1
 _JOINED_SHIFT = 31
 FILTER_BITS = 1024  # per group of keys, a bit per hash of a key: most tokens match no key and stop at one bit
@@ -153,41 +139,12 @@ def _grown(array, size):
     return out
 
 
-def _kernel(name: str):
-    """The compiled form of a kernel of this module (compiled on first use, cached on disk by numba)."""
-    kernel = _compiled.get(name)
-    if kernel is None:
-        with _compile_lock:
-            if not _compiled:
-                from numba import njit
-
-                globals()["_find"] = njit(cache=True, nogil=True, inline="always")(_find)
-                globals()["_grown"] = njit(cache=True, nogil=True)(_grown)
-                _compiled["proximity_events"] = njit(cache=True, nogil=True)(_proximity_events)
-            kernel = _compiled[name]
-    return kernel
+proximity_events = Kernel(_proximity_events, helpers=("_find", "_grown"))
 
 
-def proximity_events(*args):
-    """kernels._proximity_events, compiled (only when AVAILABLE)."""
-    return _kernel("proximity_events")(*args)
-
-
-def ready() -> bool:
-    """True when the compiled kernels can run now (numba available and warm_up() done)."""
-    return _ready.is_set()
-
-
-_ready = threading.Event()
-
-
-def warm_up() -> bool:
-    """Compile (or load from numba's cache) the kernels for the array types an index hands them (writable arrays
-    when built in memory, read-only when memory-mapped); False when numba is not available."""
-    if not AVAILABLE:
-        return False
-    if _ready.is_set():
-        return True
+@on_warm_up
+def _warm_up() -> None:
+    """Compile for the array types an index hands the kernel (writable when built in memory, read-only when mapped)."""
     keys = np.zeros(1, dtype=np.int64)
     terms = (np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), keys,
              np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1), key_filter(keys, np.array([0, 1])))
@@ -195,22 +152,3 @@ def warm_up() -> bool:
         indptr, tokens = np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.uint32)
         indptr.flags.writeable = tokens.flags.writeable = not readonly
         proximity_events(np.zeros(1, dtype=np.int64), indptr, tokens, np.zeros((1, 3), dtype=np.int32), *terms, 1, 12)
-    _ready.set()
-    return True
-
-
-def warm_up_in_background() -> None:
-    """warm_up() in a daemon thread, once per process (nothing when numba is not available)."""
-    with _compile_lock:
-        if not AVAILABLE or _warming:
-            return
-        thread = threading.Thread(target=_quiet_warm_up, name="tracuu-numba-warm-up", daemon=True)
-        _warming.append(thread)
-    thread.start()
-
-
-def _quiet_warm_up() -> None:
-    try:
-        warm_up()
-    except Exception:  # a broken numba install: stay on the numpy code
-        pass

@@ -15,7 +15,7 @@ from indexer.model import DocumentInfo
 from search.retrieve import proximity
 from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
 from search.retrieve.fusion import fuse
-from search.retrieve import kernels
+from indexer.store.scoring import compiled
 from search.retrieve.positional import highlight_rows
 from search.ocr_note import ocr_confidence
 from search.query.restore import DiacriticRestorer
@@ -95,7 +95,7 @@ class Searcher:
         self._docs: dict[str, DocumentInfo] | None = None
         self._doc_matcher: DocumentMatcher | None = None
         if lexical.positions is not None:
-            kernels.warm_up_in_background()  # proximity switches to compiled code once ready (same results)
+            compiled.warm_up_in_background()  # BM25 and proximity switch to compiled code once ready (same results)
 
     @classmethod
     def open(cls, index_dir: Path | str, model: str | None = None, embedder=None) -> "Searcher":
