@@ -130,7 +130,9 @@ class _Entry:
     both_ways: bool = True
 
 
+@lru_cache(maxsize=4096)
 def _loose_seq(text: str) -> tuple[str, ...]:
+    """The loose keys of a text's syllables (cached: the abbreviation expansions are looked up for every query)."""
     return tuple(t.loose for t in analyze(text, compounds=False))
 
 
@@ -345,7 +347,7 @@ class QueryUnderstanding:
 
 def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:
     n = len(pattern)
-    if not n:
+    if not n or pattern[0] not in seq:  # most table entries are not in a query: one scan in C decides
         return []
     return [i for i in range(len(seq) - n + 1) if tuple(seq[i:i + n]) == pattern]
 
