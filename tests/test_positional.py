@@ -197,6 +197,18 @@ def test_compiled_window_masses_equal_numpy(indexed, compiled) -> None:
                 np.testing.assert_array_equal(fast, slow, err_msg=f"{query!r} window {window}")
 
 
+def test_compiled_highlights_equal_numpy_and_text_scan(indexed, compiled) -> None:
+    lexical, passages = indexed
+    rng = np.random.default_rng(1)
+    for query in QUERIES + _span_queries(passages, 60, seed=3):
+        parsed = QueryUnderstanding().parse(query)
+        for rows in (np.arange(len(passages)), rng.permutation(len(passages))[:12]):
+            texts = [passages[r] for r in rows]
+            fast = highlight_rows(lexical, parsed.highlight_terms, rows, texts)
+            assert fast == highlight_rows(lexical, parsed.highlight_terms, rows, texts, compiled=False), query
+            assert fast == [highlight_spans(t, parsed) for t in texts], query
+
+
 def test_compiled_kernel_past_its_first_capacity(compiled) -> None:
     # > 256 events in one row and several concepts at each token: the kernel's event arrays have to grow
     passages = ["báo cáo kết quả " * 300 + "hàng quý", "kết quả báo cáo " * 90, "không liên quan"]

@@ -13,6 +13,7 @@ from indexer.store.scoring.compiled import AVAILABLE, Kernel, on_warm_up, ready,
 
 _ID_MASK = (1 << 30) - 1
 _JOINED_SHIFT = 31
+_SPACED_SHIFT = 30
 FILTER_BITS = 1024  # per group of keys, a bit per hash of a key: most tokens match no key and stop at one bit
 
 
@@ -139,7 +140,40 @@ def _grown(array, size):
     return out
 
 
+def _highlight_spans(rows, indptr, tokens, surfaces, exact_ids, loose_ids):
+    """(row index, first token, last token) int64 [S, 3] of each highlighted span over the tokens of `rows`, in order.
+
+    A token is marked when its exact id is in exact_ids or its loose id in loose_ids (both sorted int64); a marked
+    token continues the span of the marked token just before it (in the concatenation of the rows' tokens) when the
+    gap between them is spaces only (the SPACED bit). Token numbers index the positions arrays (tokens, starts).
+    Same spans as positional.highlight_rows's numpy code.
+    """
+    total = 0
+    for i in range(rows.shape[0]):
+        total += indptr[rows[i] + 1] - indptr[rows[i]]
+    out = np.empty((total, 3), np.int64)
+    n = 0
+    previous_marked = False
+    for i in range(rows.shape[0]):
+        for p in range(indptr[rows[i]], indptr[rows[i] + 1]):
+            raw = np.int64(tokens[p])
+            surface = raw & _ID_MASK
+            marked = (_find(exact_ids, 0, exact_ids.shape[0], np.int64(surfaces[surface, 0])) >= 0
+                      or _find(loose_ids, 0, loose_ids.shape[0], np.int64(surfaces[surface, 2])) >= 0)
+            if marked:
+                if previous_marked and (raw >> _SPACED_SHIFT) & 1:
+                    out[n - 1, 2] = p
+                else:
+                    out[n, 0] = i
+                    out[n, 1] = p
+                    out[n, 2] = p
+                    n += 1
+            previous_marked = marked
+    return out[:n].copy()
+
+
 proximity_events = Kernel(_proximity_events, helpers=("_find", "_grown"))
+highlight_spans = Kernel(_highlight_spans, helpers=("_find",))
 
 
 @on_warm_up
@@ -152,3 +186,4 @@ def _warm_up() -> None:
         indptr, tokens = np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.uint32)
         indptr.flags.writeable = tokens.flags.writeable = not readonly
         proximity_events(np.zeros(1, dtype=np.int64), indptr, tokens, np.zeros((1, 3), dtype=np.int32), *terms, 1, 12)
+        highlight_spans(np.zeros(1, dtype=np.int64), indptr, tokens, np.zeros((1, 3), dtype=np.int32), keys, keys)

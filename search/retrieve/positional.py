@@ -128,11 +128,19 @@ def window_masses(values: Values, lexical, rows: np.ndarray, window: int = WINDO
     return out
 
 
-def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str]) -> list[list[list[int]]] | None:
+def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str],
+                   compiled: bool = True) -> list[list[list[int]]] | None:
     """Per row: [start, end) spans of its passage text (texts[i] is row rows[i]) whose token's exact or loose key is
-    in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts."""
+    in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts.
+    compiled=False forces the numpy code even when the compiled kernel is ready (both give the same spans)."""
     exact_ids = {lexical._ids["exact"].get(k) for layer, k in wanted if layer == "exact"} - {None}
     loose_ids = {lexical._ids["loose"].get(k) for layer, k in wanted if layer == "loose"} - {None}
+    if compiled and kernels.ready():
+        positions = lexical.positions
+        spans = kernels.highlight_spans(np.asarray(rows, dtype=np.int64), positions.indptr, positions.tokens,
+                                        positions.surfaces, np.sort(np.fromiter(exact_ids, dtype=np.int64)),
+                                        np.sort(np.fromiter(loose_ids, dtype=np.int64)))
+        return _spans_out(texts, spans[:, 0], positions.starts[spans[:, 1]], positions.starts[spans[:, 2]])
     surface, _, offsets, starts, spaced = lexical.positions.gather(rows, with_starts=True)
     hit = np.zeros(surface.size, dtype=bool)
     if exact_ids:
@@ -149,9 +157,16 @@ def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str
     first = marked[~glued]
     last = marked[np.append(np.flatnonzero(~glued)[1:] - 1, marked.size - 1)]
     row_of = np.searchsorted(offsets, first, side="right") - 1
-    for i, start, end_start in zip(row_of.tolist(), starts[first].tolist(), starts[last].tolist()):
+    return _spans_out(texts, row_of, starts[first], starts[last])
+
+
+def _spans_out(texts: list[str], row_of: np.ndarray, first_starts: np.ndarray, last_starts: np.ndarray
+               ) -> list[list[list[int]]] | None:
+    """Per text, the [start of the span's first token, end of its last token) of each span (row_of: its text)."""
+    out: list[list[list[int]]] = [[] for _ in texts]
+    for i, start, end_start in zip(row_of.tolist(), first_starts.tolist(), last_starts.tolist()):
         token = TOKEN.match(texts[i], end_start)
         if token is None:
             return None  # the stored positions are not this text's (an index out of step with its database)
-        out[i].append([start, token.end()])
+        out[i].append([int(start), token.end()])
     return out
