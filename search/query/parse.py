@@ -224,8 +224,10 @@ class QueryUnderstanding:
 
         expansions: list[Expansion] = []
         loose_words = [t.loose for t in words]
-        for entry in self.abbreviations:
-            self._expand_abbreviation(entry, text, words, loose_words, terms, expansions)
+        present = set(loose_words)
+        for entry, first_keys in self._abbreviation_keys():
+            if not first_keys.isdisjoint(present):  # else no variant and not the expansion can occur: nothing to do
+                self._expand_abbreviation(entry, text, words, loose_words, terms, expansions)
         if language == "en":
             for start, length, entry in _longest_matches(self.glossary, loose_words):
                 matched = " ".join(loose_words[start:start + length])
@@ -313,6 +315,15 @@ class QueryUnderstanding:
     def _add_phrase(self, phrase: str, weight: float, terms: _Terms) -> None:
         words = analyze(phrase, compounds=False)
         self._add_words(words, [1.0] * len(words), [True] * len(words), weight, terms)
+
+    def _abbreviation_keys(self) -> list[tuple[_Entry, frozenset[str]]]:
+        """Each abbreviation entry with the first loose key of each variant and of its expansion (computed once)."""
+        keys = self.__dict__.get("_entry_keys")
+        if keys is None:
+            keys = self._entry_keys = [
+                (entry, frozenset([v[0] for v in entry.variants if v] + list(_loose_seq(entry.targets[0])[:1])))
+                for entry in self.abbreviations]
+        return keys
 
     def _expand_abbreviation(self, entry, text, words, loose_words, terms: _Terms, expansions) -> None:
         expansion, abbreviation = entry.targets
