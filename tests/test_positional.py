@@ -242,3 +242,56 @@ def test_searcher_results_same_before_and_after_the_kernels_are_ready(lexical_in
     plain = Searcher.open(lexical_index_dir)
     without = [plain.search(q, k=10, mode="lexical") for q in queries]
     assert with_kernel == without
+
+
+def test_without_numba_the_searcher_returns_the_same_hits(lexical_index_dir: Path, compiled) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from indexer.store.scoring import compiled\n"
+        "from search.retrieve.searcher import Searcher\n"
+        "assert not compiled.AVAILABLE and not compiled.warm_up() and not compiled.ready()\n"
+        "s = Searcher.open(sys.argv[1])\n"
+        "print(json.dumps([[(h.doc_id, h.score, h.highlights) for h in s.search(q, k=10, mode='lexical')]\n"
+        "                  for q in json.loads(sys.argv[2])]))\n")
+    env = {**__import__("os").environ, "TRACUU_NUMBA": "0", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", script, str(lexical_index_dir), json.dumps(QUERIES)], env=env,
+                          capture_output=True, text=True, timeout=300, check=True)
+    searcher = Searcher.open(lexical_index_dir)
+    here = [[[h.doc_id, h.score, h.highlights] for h in searcher.search(q, k=10, mode="lexical")] for q in QUERIES]
+    assert json.loads(done.stdout) == here
+
+
+def test_a_second_searcher_does_not_wait_for_the_compiler(lexical_index_dir: Path, monkeypatch) -> None:
+    import time
+
+    from indexer.store.scoring import compiled as machinery
+
+    started = []
+    monkeypatch.setattr(machinery, "_background", [])
+    monkeypatch.setattr(machinery, "_quiet_warm_up", lambda: (started.append(1), time.sleep(0.5)))
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def compiling() -> None:  # another thread holds the compiler's lock, as a warm-up does for seconds
+        with machinery._lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=compiling)
+    holder.start()
+    held.wait(10)
+    try:
+        begin = time.perf_counter()
+        Searcher.open(lexical_index_dir)
+        Searcher.open(lexical_index_dir)
+        assert time.perf_counter() - begin < 5
+    finally:
+        release.set()
+        holder.join()
+    for thread in machinery._background:
+        thread.join()
+    assert started == [1] or not machinery.AVAILABLE  # one warm-up thread per process

@@ -22,6 +22,7 @@ _lock = threading.RLock()
 _ready = threading.Event()
 _warm_ups: list[Callable[[], None]] = []  # each calls some kernels once on tiny arrays (compiling them)
 _background: list[threading.Thread] = []
+_background_lock = threading.Lock()  # not _lock: that one is held for the seconds a compilation takes
 
 
 class Kernel:
@@ -81,7 +82,7 @@ def warm_up() -> bool:
 
 def warm_up_in_background() -> None:
     """warm_up() in a daemon thread, once per process (nothing when numba is not available)."""
-    with _lock:
+    with _background_lock:
         if not AVAILABLE or _background:
             return
         thread = threading.Thread(target=_quiet_warm_up, name="tracuu-numba-warm-up", daemon=True)
