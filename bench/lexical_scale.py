@@ -4,7 +4,7 @@
 
 The passages and queries are those of `tracuu bench --size 1m --parts lexical` (bench.synth.ArchiveSynth, seed 0;
 bench.queries.make_queries: 22 dev queries + spans, a quarter unaccented), built once into WORK (our product
-LexicalIndex, bm25s; ~6 min and ~6 GB at 1M on the 2-core VM) and reused by later runs. Ours is
+LexicalIndex, bm25s; ~6 min at 1M on the 2-core VM) and reused by later runs. Ours is
 `LexicalIndex.search` with the shipped query understanding (the product configuration of bench.lexical_bench);
 bm25s retrieves one query at a time on one thread; rank_bm25 scores every passage in Python, so it runs on the
 first 100k passages for a sample of queries and its latency is scaled by size / 100k. Besides latency, the mean

@@ -1,6 +1,6 @@
 """numba kernels compiled lazily, used once ready; the callers keep numpy code with the same results.
 
-Compiling takes seconds (8.6 s for the proximity kernel on the 2-core development VM; loading numba's on-disk
+Compiling takes seconds (~9 s for the proximity kernel on the 2-core development VM; loading numba's on-disk
 cache, `cache=True`, beside the source or in numba's user cache folder: ~0.5 s), so kernels run once `ready()`: a
 Searcher starts `warm_up_in_background()` when it opens and its first queries run the numpy code. A one-shot command
 therefore never waits for the compiler; a long-running app or server switches after its first seconds. Benchmarks
