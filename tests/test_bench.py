@@ -377,3 +377,23 @@ def test_ivf_index_recall_filters_and_round_trip(small_exact_limit, tmp_path):
     assert again.nprobe == index.nprobe
     np.testing.assert_array_equal(ann.dense_search(again, queries, 10)[3][0], found[3][0])
     assert ann.dense_search(index, queries[:1], 10, np.zeros(6000, dtype=bool))[0][0].size == 0
+
+
+@pytest.mark.slow  # loads the whole section pool and compiles bm25s's kernels: ~30 s
+def test_lexical_scale_runs_the_three_engines_side_by_side(tmp_path):
+    pytest.importorskip("bm25s")
+    pytest.importorskip("rank_bm25")
+    from bench.lexical_scale import build, measure, render
+
+    build(tmp_path, 600)
+    result = measure(tmp_path, rank_bm25_queries=3)
+    ours = result["ours (product query, LexicalIndex.search)"]
+    theirs = next(v for k, v in result.items() if k.startswith("bm25s"))
+    assert result["passages"] == 600 and result["queries"] == 200
+    # both read postings; ours more per query (exact and accent-free layers, bigrams)
+    assert ours["postings_per_query"] > theirs["postings_per_query"] > 0
+    assert ours["cpu_p50_ms"] > 0 and theirs["qps"] > 0
+    assert "3 of 200 queries" in result["rank_bm25 0.2.2 (BM25Okapi)"]["note"]
+    table = render(result)
+    assert table.count("\n| ") >= 4 and "postings / query" in table
+    build(tmp_path, 600)  # a second build reuses the folder

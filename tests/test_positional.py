@@ -148,3 +148,150 @@ def test_positions_of_another_size_are_ignored(tmp_path: Path) -> None:
     positions.save(tmp_path)
     assert PassagePositions.load(tmp_path, n_rows=1) is not None
     assert PassagePositions.load(tmp_path, n_rows=2) is None
+
+
+# ---- the compiled kernel (search.retrieve.kernels): the same values as the numpy code, exactly ----------------------
+
+def _span_queries(passages: list[str], n: int, seed: int) -> list[str]:
+    """Random 2–8 word spans of the passages, a third without diacritics (as bench.queries draws them)."""
+    import random
+    import re
+
+    from bench.queries import strip_diacritics
+
+    rng, out = random.Random(seed), []
+    while len(out) < n:
+        words = re.findall(r"\w+", rng.choice(passages))
+        if len(words) < 2:
+            continue
+        size = rng.randint(2, min(8, len(words)))
+        start = rng.randrange(len(words) - size + 1)
+        span = " ".join(words[start:start + size])
+        out.append(strip_diacritics(span).lower() if rng.random() < 0.33 else span)
+    return out
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    pytest.importorskip("numba")
+    from search.retrieve import kernels
+
+    if not kernels.AVAILABLE:
+        pytest.skip("compiled kernels disabled (TRACUU_NUMBA=0)")
+    assert kernels.warm_up() and kernels.ready()
+    return kernels
+
+
+def test_compiled_window_masses_equal_numpy(indexed, compiled) -> None:
+    lexical, passages = indexed
+    queries = QUERIES + _span_queries(passages, 60, seed=1)
+    rows = np.arange(len(passages))
+    rng = np.random.default_rng(0)
+    for query in queries:
+        parsed = QueryUnderstanding().parse(query)
+        values = proximity.concept_values(parsed, lexical)
+        for window in (1, 2, 12, 40):
+            for order in (rows, rng.permutation(rows)[:25]):  # all rows, and a few in any order
+                fast = window_masses(values, lexical, order, window=window)
+                slow = window_masses(values, lexical, order, window=window, compiled=False)
+                np.testing.assert_array_equal(fast, slow, err_msg=f"{query!r} window {window}")
+
+
+def test_compiled_highlights_equal_numpy_and_text_scan(indexed, compiled) -> None:
+    lexical, passages = indexed
+    rng = np.random.default_rng(1)
+    for query in QUERIES + _span_queries(passages, 60, seed=3):
+        parsed = QueryUnderstanding().parse(query)
+        for rows in (np.arange(len(passages)), rng.permutation(len(passages))[:12]):
+            texts = [passages[r] for r in rows]
+            fast = highlight_rows(lexical, parsed.highlight_terms, rows, texts)
+            assert fast == highlight_rows(lexical, parsed.highlight_terms, rows, texts, compiled=False), query
+            assert fast == [highlight_spans(t, parsed) for t in texts], query
+
+
+def test_compiled_kernel_past_its_first_capacity(compiled) -> None:
+    # > 256 events in one row and several concepts at each token: the kernel's event arrays have to grow
+    passages = ["báo cáo kết quả " * 300 + "hàng quý", "kết quả báo cáo " * 90, "không liên quan"]
+    lexical = LexicalIndex.build(passages)
+    lexical.positions = PassagePositions.build(lexical, passages)
+    parsed = QueryUnderstanding().parse("báo cáo kết quả hàng quý")
+    values = proximity.concept_values(parsed, lexical)
+    rows = np.array([2, 0, 1, 0])
+    fast = window_masses(values, lexical, rows)
+    np.testing.assert_array_equal(fast, window_masses(values, lexical, rows, compiled=False))
+    assert fast[0] == 0 and fast[1] > fast[2] > 0
+
+
+def test_key_filter_has_every_key(compiled) -> None:
+    rng = np.random.default_rng(3)
+    keys = np.sort(np.concatenate([rng.integers(0, 2**31, 500), (rng.integers(0, 2**31, 500) << 31)
+                                   | rng.integers(0, 2**31, 500)]))
+    bounds = np.array([0, 400, 1000])
+    table = compiled.key_filter(keys, bounds)
+    for g in range(2):
+        assert table[g, compiled.key_hash(keys[bounds[g]:bounds[g + 1]])].all()
+    assert table.sum(axis=1).max() < compiled.FILTER_BITS  # a filter, not all ones
+
+
+def test_searcher_results_same_before_and_after_the_kernels_are_ready(lexical_index_dir: Path, compiled,
+                                                                     monkeypatch) -> None:
+    searcher = Searcher.open(lexical_index_dir)
+    queries = QUERIES + _span_queries([c.text for c in searcher.reader.chunk_rows(list(range(40)))], 20, seed=2)
+    with_kernel = [searcher.search(q, k=10, mode="lexical") for q in queries]
+    monkeypatch.setattr(compiled, "ready", lambda: False)
+    plain = Searcher.open(lexical_index_dir)
+    without = [plain.search(q, k=10, mode="lexical") for q in queries]
+    assert with_kernel == without
+
+
+def test_without_numba_the_searcher_returns_the_same_hits(lexical_index_dir: Path, compiled) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from indexer.store.scoring import compiled\n"
+        "from search.retrieve.searcher import Searcher\n"
+        "assert not compiled.AVAILABLE and not compiled.warm_up() and not compiled.ready()\n"
+        "s = Searcher.open(sys.argv[1])\n"
+        "print(json.dumps([[(h.doc_id, h.score, h.highlights) for h in s.search(q, k=10, mode='lexical')]\n"
+        "                  for q in json.loads(sys.argv[2])]))\n")
+    env = {**__import__("os").environ, "TRACUU_NUMBA": "0", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", script, str(lexical_index_dir), json.dumps(QUERIES)], env=env,
+                          capture_output=True, text=True, timeout=300, check=True)
+    searcher = Searcher.open(lexical_index_dir)
+    here = [[[h.doc_id, h.score, h.highlights] for h in searcher.search(q, k=10, mode="lexical")] for q in QUERIES]
+    assert json.loads(done.stdout) == here
+
+
+def test_a_second_searcher_does_not_wait_for_the_compiler(lexical_index_dir: Path, monkeypatch) -> None:
+    import time
+
+    from indexer.store.scoring import compiled as machinery
+
+    started = []
+    monkeypatch.setattr(machinery, "_background", [])
+    monkeypatch.setattr(machinery, "_quiet_warm_up", lambda: (started.append(1), time.sleep(0.5)))
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def compiling() -> None:  # another thread holds the compiler's lock, as a warm-up does for seconds
+        with machinery._lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=compiling)
+    holder.start()
+    held.wait(10)
+    try:
+        begin = time.perf_counter()
+        Searcher.open(lexical_index_dir)
+        Searcher.open(lexical_index_dir)
+        assert time.perf_counter() - begin < 5
+    finally:
+        release.set()
+        holder.join()
+    for thread in machinery._background:
+        thread.join()
+    assert started == [1] or not machinery.AVAILABLE  # one warm-up thread per process

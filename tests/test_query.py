@@ -125,3 +125,25 @@ def test_concepts_group_the_layers_of_one_word(qu: QueryUnderstanding) -> None:
     layers = [sorted(layer for layer, _, _ in concept) for concept in parsed.concepts]
     assert ["exact", "loose", "tone"] in layers  # one word, three keys
     assert ["exact", "loose"] in layers  # the bigram "báo cáo"
+
+
+def test_find_with_its_early_exit_equals_a_plain_scan() -> None:
+    import random
+
+    from search.query.parse import _find
+
+    rng = random.Random(5)
+    alphabet = ["ke", "hoach", "ubnd", "tinh", "bao", "cao", ""]
+    for _ in range(2000):
+        seq = [rng.choice(alphabet) for _ in range(rng.randint(0, 9))]
+        pattern = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+        plain = [i for i in range(len(seq) - len(pattern) + 1) if pattern and tuple(seq[i:i + len(pattern)]) == pattern]
+        assert _find(seq, pattern) == plain, (seq, pattern)
+
+
+def test_abbreviations_expand_the_same_on_every_parse() -> None:
+    # the expansions' keys are cached between queries: a second parser and a repeated query see the same terms
+    first = QueryUnderstanding().parse("kế hoạch của UBND tỉnh về CCHC")
+    again = QueryUnderstanding().parse("kế hoạch của UBND tỉnh về CCHC")
+    assert first == again and first.expansions
+    assert {e.added for e in first.expansions} == {"Ủy ban nhân dân", "cải cách hành chính"}

@@ -15,6 +15,7 @@ try:  # compiled scatter-add over one posting column (scipy's sparse mat-vec ker
 except ImportError:  # scipy builds without the private module fall back to numpy
     _csc_matvec = None
 from indexer.store.lexical_keys import ID_BITS, JOINING_GAP, LAYERS, _exact_key, key_triple
+from indexer.store.scoring.bm25 import as_mask as _as_mask, candidates as _candidates, top_k as _top_k
 from indexer.text.vntext import compound_tokenize, tokenize
 
 FORMAT_VERSION = 2
@@ -22,7 +23,6 @@ LEXICAL_DIR = "lexical"  # the folder inside an index generation that save()/loa
 _LAYER_CODE = {name: code for code, name in enumerate(LAYERS)}
 _BATCH = 8192
 QUERY_CACHE = 8192  # queries whose posting columns (and proximity tables) an index keeps
-_SAMPLE = 4096  # scores sampled to bound the k-th best score before selecting the top k
 _LANGUAGE_ARRAYS = ("exact_freq", "bigram_keys", "bigram_freq")
 _SURFACES_FILE = "surfaces.json"
 _FILES = ("term_keys", "indptr", "rows", "weights", "doc_len", "exact_to_tone", "exact_to_loose", "tone_to_loose")
@@ -362,39 +362,3 @@ class LexicalIndex:
             scores[~_as_mask(allowed_rows, self.n_rows)] = 0.0
         candidates = _candidates(scores, k)
         return _top_k(candidates, scores[candidates], k)
-
-
-def _candidates(scores: np.ndarray, k: int) -> np.ndarray:
-    """Rows with a positive score that may be in the top k: a superset of it, found in one pass over the scores.
-
-    The k-th best score of a strided sample is at most the k-th best of all, so rows below it cannot be in the top k.
-    """
-    stride = scores.shape[0] // _SAMPLE
-    if stride >= 2:
-        sample = scores[::stride]
-        if sample.shape[0] > k:
-            bound = np.partition(sample, sample.shape[0] - k)[sample.shape[0] - k]
-            if bound > 0:
-                return np.flatnonzero(scores >= bound)
-    return np.flatnonzero(scores > 0)
-
-
-def _top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if candidates.size > k:
-        kth = np.partition(scores, scores.size - k)[scores.size - k]
-        keep = scores >= kth  # every row tied with the k-th score stays, so the tie-break below decides
-        candidates, scores = candidates[keep], scores[keep]
-    # Ties broken by row so results are deterministic.
-    order = np.lexsort((candidates, -scores))[:k]
-    return candidates[order].astype(np.int64), scores[order].astype(np.float32)
-
-
-def _as_mask(allowed_rows: np.ndarray, n_rows: int) -> np.ndarray:
-    allowed = np.asarray(allowed_rows)
-    if allowed.dtype == np.bool_:
-        if allowed.shape != (n_rows,):
-            raise ValueError(f"allowed_rows mask has shape {allowed.shape}, the index has {n_rows} rows")
-        return allowed
-    mask = np.zeros(n_rows, dtype=bool)
-    mask[allowed.astype(np.int64)] = True
-    return mask

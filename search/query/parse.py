@@ -130,7 +130,9 @@ class _Entry:
     both_ways: bool = True
 
 
+@lru_cache(maxsize=4096)
 def _loose_seq(text: str) -> tuple[str, ...]:
+    """The loose keys of a text's syllables (cached: the abbreviation expansions are looked up for every query)."""
     return tuple(t.loose for t in analyze(text, compounds=False))
 
 
@@ -222,8 +224,10 @@ class QueryUnderstanding:
 
         expansions: list[Expansion] = []
         loose_words = [t.loose for t in words]
-        for entry in self.abbreviations:
-            self._expand_abbreviation(entry, text, words, loose_words, terms, expansions)
+        present = set(loose_words)
+        for entry, first_keys in self._abbreviation_keys():
+            if not first_keys.isdisjoint(present):  # else no variant and not the expansion can occur: nothing to do
+                self._expand_abbreviation(entry, text, words, loose_words, terms, expansions)
         if language == "en":
             for start, length, entry in _longest_matches(self.glossary, loose_words):
                 matched = " ".join(loose_words[start:start + length])
@@ -312,6 +316,15 @@ class QueryUnderstanding:
         words = analyze(phrase, compounds=False)
         self._add_words(words, [1.0] * len(words), [True] * len(words), weight, terms)
 
+    def _abbreviation_keys(self) -> list[tuple[_Entry, frozenset[str]]]:
+        """Each abbreviation entry with the first loose key of each variant and of its expansion (computed once)."""
+        keys = self.__dict__.get("_entry_keys")
+        if keys is None:
+            keys = self._entry_keys = [
+                (entry, frozenset([v[0] for v in entry.variants if v] + list(_loose_seq(entry.targets[0])[:1])))
+                for entry in self.abbreviations]
+        return keys
+
     def _expand_abbreviation(self, entry, text, words, loose_words, terms: _Terms, expansions) -> None:
         expansion, abbreviation = entry.targets
         expansion_seq = _loose_seq(expansion)
@@ -345,7 +358,7 @@ class QueryUnderstanding:
 
 def _find(seq: list[str], pattern: tuple[str, ...]) -> list[int]:
     n = len(pattern)
-    if not n:
+    if not n or pattern[0] not in seq:  # most table entries are not in a query: one scan in C decides
         return []
     return [i for i in range(len(seq) - n + 1) if tuple(seq[i:i + n]) == pattern]
 

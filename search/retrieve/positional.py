@@ -10,6 +10,7 @@ import numpy as np
 
 from indexer.store.lexical_positions import TOKEN
 from indexer.store.lexical_keys import LAYERS
+from search.retrieve import kernels
 
 WINDOW = 12  # tokens; the same window as search.retrieve.proximity.WINDOW
 
@@ -54,6 +55,18 @@ class Tables:
         for (code, size), rows in sorted(groups.items()):
             keys = np.asarray(sorted(rows), dtype=np.int64)
             self.groups.append((code, size, keys, np.stack([rows[k] for k in keys.tolist()])))
+        # The same groups flattened for the compiled kernel (kernels.proximity_events): layer code, n-gram size and
+        # key range per group; every group's keys end to end; per key its (concept, value) pairs, non-zero values only.
+        bounds = np.cumsum([0] + [keys.size for _, _, keys, _ in self.groups]).astype(np.int64)
+        keys = np.concatenate([g[2] for g in self.groups]) if self.groups else np.zeros(0, dtype=np.int64)
+        table = np.concatenate([g[3] for g in self.groups]) if self.groups else np.zeros((0, self.n_concepts))
+        key_row, concept = np.nonzero(table)
+        key_ptr = np.zeros(keys.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key_row, minlength=keys.size), out=key_ptr[1:])
+        self.flat = (np.asarray([g[0] for g in self.groups], dtype=np.int64),
+                     np.asarray([g[1] for g in self.groups], dtype=np.int64), bounds, keys, key_ptr,
+                     concept.astype(np.int64), table[key_row, concept], kernels.key_filter(keys, bounds),
+                     self.n_concepts)
 
 
 def concept_matrix(tables: Tables, lexical, surface: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,14 +93,24 @@ def concept_matrix(tables: Tables, lexical, surface: np.ndarray, joined: np.ndar
 
 
 def window_masses(values: Values, lexical, rows: np.ndarray, window: int = WINDOW,
-                  tables: Tables | None = None) -> np.ndarray:
+                  tables: Tables | None = None, compiled: bool = True) -> np.ndarray:
     """float64 [len(rows)]: per row, the largest sum over concepts of their best value inside `window` consecutive
-    tokens (search.retrieve.proximity.best_window, computed for all rows together)."""
+    tokens (search.retrieve.proximity.best_window, computed for all rows together); compiled=False forces the numpy
+    code even when the compiled kernel (search.retrieve.kernels) is available (both give the same values)."""
     out = np.zeros(rows.size, dtype=np.float64)
     if not values or rows.size == 0:
         return out
+    tables = tables or Tables(values, lexical)
+    if compiled and kernels.ready():
+        positions = lexical.positions
+        row_of, best = kernels.proximity_events(np.asarray(rows, dtype=np.int64), positions.indptr, positions.tokens,
+                                                positions.surfaces, *tables.flat, window)
+        if row_of.size:
+            starts = np.flatnonzero(np.concatenate(([True], row_of[1:] != row_of[:-1])))
+            out[row_of[starts]] = np.maximum.reduceat(best.sum(axis=1), starts)
+        return out
     surface, joined, offsets = lexical.positions.gather(rows)
-    events, found = concept_matrix(tables or Tables(values, lexical), lexical, surface, joined)
+    events, found = concept_matrix(tables, lexical, surface, joined)
     if events.size == 0:
         return out
     row_of = np.searchsorted(offsets, events, side="right") - 1
@@ -105,11 +128,19 @@ def window_masses(values: Values, lexical, rows: np.ndarray, window: int = WINDO
     return out
 
 
-def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str]) -> list[list[list[int]]] | None:
+def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str],
+                   compiled: bool = True) -> list[list[list[int]]] | None:
     """Per row: [start, end) spans of its passage text (texts[i] is row rows[i]) whose token's exact or loose key is
-    in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts."""
+    in `wanted` ({(layer, key)}); neighbours joined by spaces merge. None when the positions do not fit the texts.
+    compiled=False forces the numpy code even when the compiled kernel is ready (both give the same spans)."""
     exact_ids = {lexical._ids["exact"].get(k) for layer, k in wanted if layer == "exact"} - {None}
     loose_ids = {lexical._ids["loose"].get(k) for layer, k in wanted if layer == "loose"} - {None}
+    if compiled and kernels.ready():
+        positions = lexical.positions
+        spans = kernels.highlight_spans(np.asarray(rows, dtype=np.int64), positions.indptr, positions.tokens,
+                                        positions.surfaces, np.sort(np.fromiter(exact_ids, dtype=np.int64)),
+                                        np.sort(np.fromiter(loose_ids, dtype=np.int64)))
+        return _spans_out(texts, spans[:, 0], positions.starts[spans[:, 1]], positions.starts[spans[:, 2]])
     surface, _, offsets, starts, spaced = lexical.positions.gather(rows, with_starts=True)
     hit = np.zeros(surface.size, dtype=bool)
     if exact_ids:
@@ -126,9 +157,16 @@ def highlight_rows(lexical, wanted: frozenset, rows: np.ndarray, texts: list[str
     first = marked[~glued]
     last = marked[np.append(np.flatnonzero(~glued)[1:] - 1, marked.size - 1)]
     row_of = np.searchsorted(offsets, first, side="right") - 1
-    for i, start, end_start in zip(row_of.tolist(), starts[first].tolist(), starts[last].tolist()):
+    return _spans_out(texts, row_of, starts[first], starts[last])
+
+
+def _spans_out(texts: list[str], row_of: np.ndarray, first_starts: np.ndarray, last_starts: np.ndarray
+               ) -> list[list[list[int]]] | None:
+    """Per text, the [start of the span's first token, end of its last token) of each span (row_of: its text)."""
+    out: list[list[list[int]]] = [[] for _ in texts]
+    for i, start, end_start in zip(row_of.tolist(), first_starts.tolist(), last_starts.tolist()):
         token = TOKEN.match(texts[i], end_start)
         if token is None:
             return None  # the stored positions are not this text's (an index out of step with its database)
-        out[i].append([start, token.end()])
+        out[i].append([int(start), token.end()])
     return out

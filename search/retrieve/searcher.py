@@ -16,6 +16,7 @@ from search.retrieve import proximity
 from search.retrieve.citations import best_citation
 from search.retrieve.doc_match import DocumentMatcher, put_first, signature_passages
 from search.retrieve.fusion import fuse
+from indexer.store.scoring import compiled
 from search.retrieve.positional import highlight_rows
 from search.ocr_note import ocr_confidence
 from search.query.restore import DiacriticRestorer
@@ -95,6 +96,8 @@ class Searcher:
         self._embedder_error: str | None = None
         self._docs: dict[str, DocumentInfo] | None = None
         self._doc_matcher: DocumentMatcher | None = None
+        if lexical.positions is not None:
+            compiled.warm_up_in_background()  # BM25 and proximity switch to compiled code once ready (same results)
 
     @classmethod
     def open(cls, index_dir: Path | str, model: str | None = None, embedder=None) -> "Searcher":
