@@ -46,6 +46,18 @@ SHARED = Path(os.environ.get("TRACUU_SHARED_DIR") or REPO.parent / "shared").res
 SHARED_MISSING = f"cần thư mục dữ liệu dùng chung {SHARED} (không có trong bản sao này)"
 
 
+def lexical_searcher(root: Path, files: dict[str, str]):
+    """A Searcher over a lexical-only index of `files` (name → text), written under `root`/corpus."""
+    from indexer.build import build_index
+    from search import Searcher
+
+    (root / "corpus").mkdir(parents=True)
+    for name, text in files.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    build_index([root / "corpus"], root / "index", dense=False)
+    return Searcher.open(root / "index")
+
+
 def need_shared(*parts: str) -> Path:
     """SHARED/parts, or skip the calling test with one line naming the missing folder."""
     path = SHARED.joinpath(*parts)

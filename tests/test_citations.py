@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lexical_searcher
+
 from search.query.intents import detect_intent
 from search.query.parse import QueryUnderstanding
 from search.retrieve.citations import best_citation
@@ -91,15 +93,7 @@ năm 2026 trên địa bàn tỉnh Lâm Đồng. Theo Kế hoạch, Sở Nội v
 
 
 def test_which_number_of_a_draft_shows_its_header_and_the_citing_passage(tmp_path: Path) -> None:
-    from indexer.build import build_index
-    from search.retrieve.searcher import Searcher
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "du-thao-kiem-tra.txt").write_text(DRAFT, encoding="utf-8")
-    (corpus / "bao-cao-quy-1.txt").write_text(REPORT, encoding="utf-8")
-    build_index([corpus], tmp_path / "index", dense=False)
-    searcher = Searcher.open(tmp_path / "index")
+    searcher = lexical_searcher(tmp_path, {"du-thao-kiem-tra.txt": DRAFT, "bao-cao-quy-1.txt": REPORT})
     hits = searcher.search(QUESTION, k=3, mode="lexical")
     assert hits[0].source.endswith("du-thao-kiem-tra.txt") and hits[0].doc_number == "/KH-UBND"
     assert hits[1].source.endswith("bao-cao-quy-1.txt") and "962/KH-UBND ngày 21/01/2026" in hits[1].text.replace(
@@ -127,15 +121,7 @@ CHECK_PLAN = DRAFT.replace("I. MỤC ĐÍCH, YÊU CẦU", "Thực hiện Kế ho
 
 def test_the_asked_plan_is_the_one_its_title_names_not_the_plan_citing_it(tmp_path: Path) -> None:
     """The check plan's header cites the 2026 plan by number and ranks first; the answer is still about the 2026 plan."""
-    from indexer.build import build_index
-    from search.retrieve.searcher import Searcher
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "ke-hoach-kiem-tra.txt").write_text(CHECK_PLAN, encoding="utf-8")
-    (corpus / "ke-hoach-cchc-2026.txt").write_text(PLAN_2026, encoding="utf-8")
-    build_index([corpus], tmp_path / "index", dense=False)
-    searcher = Searcher.open(tmp_path / "index")
+    searcher = lexical_searcher(tmp_path, {"ke-hoach-kiem-tra.txt": CHECK_PLAN, "ke-hoach-cchc-2026.txt": PLAN_2026})
     answer = searcher.ask("Kế hoạch cải cách hành chính nhà nước năm 2026 của tỉnh Lâm Đồng có số ký hiệu và ngày "
                           "ban hành là gì?")
     assert "Cải cách hành chính nhà nước năm 2026" in answer.answer.split(":")[0], answer.answer

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lexical_searcher
+
 from indexer.model import DocumentInfo
 from search.answer.aboutness import subject_text
 from search.answer.constraints import issuer_ok, place_ok
@@ -36,15 +38,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    from indexer.build import build_index
-    from search import Searcher
-
-    root = tmp_path_factory.mktemp("lists")
-    (root / "corpus").mkdir()
-    for name, text in FILES.items():
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    build_index([root / "corpus"], root / "index", dense=False)
-    return Searcher.open(root / "index")
+    return lexical_searcher(tmp_path_factory.mktemp("lists"), FILES)
 
 
 def _answer(searcher, question: str) -> tuple[set[str], str]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lexical_searcher
+
 from indexer.text.vntext import key_loose
 from search.answer.meta import asks_number_or_date
 
@@ -24,15 +26,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    from indexer.build import build_index
-    from search import Searcher
-
-    root = tmp_path_factory.mktemp("meta")
-    (root / "corpus").mkdir()
-    for name, text in FILES.items():
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    build_index([root / "corpus"], root / "index", dense=False)
-    return Searcher.open(root / "index")
+    return lexical_searcher(tmp_path_factory.mktemp("meta"), FILES)
 
 
 def test_a_blank_number_is_said_and_the_citing_document_answers(searcher):
