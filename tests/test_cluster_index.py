@@ -247,6 +247,27 @@ def test_a_killed_file_worker_is_retried_and_the_index_is_the_same(tmp_path: Pat
 
 
 @pytest.mark.slow
+def test_a_run_the_cluster_cannot_finish_leaves_the_live_index(tmp_path: Path, ray_cluster,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexer.cluster as cluster_module
+
+    corpus = _mixed_corpus(tmp_path)
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir, dense=False)
+    live = (index_dir / "CURRENT").read_text()
+    before = _dump(index_dir)
+    for path in corpus.glob("*.txt"):  # every text changed: the next build has everything to redo
+        path.write_text(path.read_text(encoding="utf-8") + "\nPhụ lục bổ sung.\n", encoding="utf-8")
+    monkeypatch.setattr(cluster_module, "TASK_RETRIES", 0)  # the killed task is not tried again
+    with pytest.raises(ClusterUnavailable) as caught:
+        _build_while_killing(ray_cluster, _worker_reading_a_file, index_dir, paths=[corpus], dense=False)
+    assert "chỉ mục cũ (nếu có) được giữ nguyên" in str(caught.value)
+    assert (index_dir / "CURRENT").read_text() == live
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.strip()]
+    assert _dump(index_dir) == before
+
+
+@pytest.mark.slow
 def test_a_killed_embedding_actor_is_restarted_and_the_vectors_are_the_same(tmp_path: Path, ray_cluster,
                                                                             tiny_model_dir: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
