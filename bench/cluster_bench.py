@@ -12,7 +12,7 @@ the machine was (the figures are only comparable on a quiet machine).
 
 Without --cluster, a local cluster of two nodes with one CPU each is started for the run (tests/raycluster.py: free
 ports, own temp dirs, stopped at the end). Default corpus: the first --files .docx files of shared/data/plans-dev
-(16: ~430 passages, well under a minute per run on a quiet core). --group sets the passages handed to a worker at
+(16: 529 passages, about 1.5 min with one worker on a quiet core). --group sets the passages handed to a worker at
 a time (indexer/build.py _EMBED_GROUP, 256 in the product, where an archive has hundreds of groups): with a few
 hundred passages, 256-passage groups would leave one of two workers idle at the end, so the benchmark uses 32 in
 both runs. --local adds the single-process build (no Ray) for reference.
