@@ -122,8 +122,12 @@ def auth_env() -> dict[str, str]:
 
 
 def use_auth() -> None:
-    """Put auth_env() into this process's environment (before it calls ray.init on one of these clusters)."""
+    """Put auth_env() into this process's environment, for its ray.init on one of these clusters. Ray reads the
+    authentication mode into its config when it is imported: refresh it, as Ray itself does when it turns token
+    authentication on (ray._private.authentication.authentication_token_setup._enable_token_auth)."""
     os.environ.update(auth_env())
+    if "ray._raylet" in sys.modules:
+        sys.modules["ray._raylet"].Config.initialize("")
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 60.0) -> None:
