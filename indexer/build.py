@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+from indexer.cluster import RayCluster, cluster_session, embed_groups
 from indexer.embed.embedders import Embedder, ModelSpec, load_embedder, resolve_model
 from indexer.embed.bundled import parse_name as bundled_name
 from indexer.embed.embed_cache import CACHE_FILE, EmbeddingCache
@@ -82,6 +83,7 @@ def build_index(
     settings: Settings | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     add: bool = False,
+    cluster: str | RayCluster | None = None,
 ) -> BuildReport:
     """Bring the index at index_dir up to date with the files under `paths` (new, changed and deleted files only).
 
@@ -91,6 +93,7 @@ def build_index(
     on_progress(stage, done, total), stage "read" or "embed", lets a GUI show a progress bar.
     add=True keeps the folders the live index was built from (manifest "roots") beside `paths`; otherwise the
     index holds exactly `paths`, and documents of other folders leave it.
+    cluster: a Ray address ("HOST:PORT", "auto") or a RayCluster: read and embed on its workers (indexer/cluster.py).
     """
     settings = settings or Settings.from_env()
     index_dir = Path(index_dir or settings.index_dir)
@@ -99,16 +102,17 @@ def build_index(
         corpus = list({str(p.resolve()): p for p in [*map(Path, live_roots(index_dir)), *corpus]}.values())
     found, unreadable = discover(corpus)
     index_dir.mkdir(parents=True, exist_ok=True)
-    with build_lock(index_dir, lock_timeout):
-        build = _Build(index_dir, corpus, found, unreadable, settings, progress, on_progress)
+    with cluster_session(cluster) as ray_cluster, build_lock(index_dir, lock_timeout):
+        build = _Build(index_dir, corpus, found, unreadable, settings, progress, on_progress, ray_cluster)
         return build.run(model if dense else None, dense)
 
 
 class _Build:
     def __init__(self, index_dir: Path, corpus: list[Path], found: list[FoundFile], unreadable: list[FileOutcome],
                  settings: Settings, progress: bool,
-                 on_progress: Callable[[str, int, int], None] | None = None) -> None:
+                 on_progress: Callable[[str, int, int], None] | None = None, cluster: RayCluster | None = None) -> None:
         self.index_dir = index_dir
+        self.cluster = cluster  # None: read on this machine's cores (indexer/parallel.py), embed here
         self.corpus = corpus
         self.found = found
         self.unreadable = unreadable
@@ -262,8 +266,8 @@ class _Build:
             self.outcomes[f.source] = FileOutcome(f.source, status, reason, prev["encoding"], prev["sha256"])
         pending = {f.source for f in to_process}
         # read on every core, results in file order (the same index as one after the other)
-        results = process_files([f for f in to_process if f.source not in retried], self.max_bytes,
-                                 None, *self._budget())
+        read = self.cluster.process_files if self.cluster else process_files
+        results = read([f for f in to_process if f.source not in retried], self.max_bytes, None, *self._budget())
         self.on_progress("read", 0, len(to_process))
         for done, f in enumerate(tqdm(to_process, desc="Đọc văn bản", unit="tệp", disable=not self.progress,
                                       leave=False), start=1):
@@ -283,14 +287,12 @@ class _Build:
                                  + "; chỉ mục cũ (nếu có) được giữ nguyên.", report)
 
         from indexer.store.lexical import LexicalIndex
-
         from indexer.store.lexical_positions import write_positions
 
         lexical_index = LexicalIndex.build(writer.chunk_texts())
         lexical_index.save(gen_dir / LEXICAL_DIR)
         write_positions(lexical_index, writer.conn, gen_dir / LEXICAL_DIR)
         from indexer.store.context_index import CONTEXT_DIR, DocumentContextIndex
-
         headers, row_doc = writer.document_headers()
         DocumentContextIndex.build(headers, row_doc).save(gen_dir / LEXICAL_DIR / CONTEXT_DIR)
         model_info, dense_info = None, None
@@ -345,7 +347,6 @@ class _Build:
 
     def _write_dense(self, gen_dir: Path, writer: StoreWriter, embedder: Embedder) -> tuple[dict, dict]:
         from tqdm import tqdm
-
         from indexer.store.ann import build_dense_index, write_dense_index
 
         hashes = writer.chunk_hashes()
@@ -355,15 +356,15 @@ class _Build:
             missing = cache.missing(name, prefix, hashes, dim)
             if missing:
                 texts = writer.texts_for_hashes(missing)
+                groups = [missing[start : start + _EMBED_GROUP] for start in range(0, len(missing), _EMBED_GROUP)]
+                encoded = embed_groups(embedder, [[texts[h] for h in group] for group in groups], self.cluster)
                 with tqdm(total=len(missing), desc="Nhúng đoạn văn", unit="đoạn", disable=not self.progress,
                           leave=False) as bar:
-                    for start in range(0, len(missing), _EMBED_GROUP):
-                        group = missing[start : start + _EMBED_GROUP]
-                        vectors = embedder.encode_passages([texts[h] for h in group], progress=False)
+                    for group, vectors in zip(groups, encoded):
                         cache.put_many(name, prefix, group, vectors)
                         self.embedded += len(group)
                         bar.update(len(group))
-                        self.on_progress("embed", start + len(group), len(missing))
+                        self.on_progress("embed", self.embedded, len(missing))
             index, dense_info = build_dense_index(cache.matrix(name, prefix, hashes, dim))
         finally:
             cache.close()

@@ -30,6 +30,7 @@ LAYERS = (
     ("indexer.store",),
     ("indexer.pipeline",),
     ("indexer.parallel",),  # files through the pipeline on several cores
+    ("indexer.cluster",),  # files through the pipeline and passages through the model on a Ray cluster
     ("indexer.build",),
     ("indexer",),
     ("search.ocr_note", "search.evaluate", "search.ui_support", "search.reading", "search.precedents",

@@ -20,7 +20,7 @@ MANIFEST_FILE = "manifest.json"
 # change in any of them makes the next build reprocess every file (cached embeddings are reused).
 # Paths relative to indexer/, without ".py"; every package's __init__ is store-side too.
 # Every module of embed/ and store/ is store-side (they embed and store what the pipeline made).
-_STORE_SIDE_MODULES = frozenset({"build", "errors", "parallel", "read/scan", "settings"})
+_STORE_SIDE_MODULES = frozenset({"build", "cluster", "errors", "parallel", "read/scan", "settings"})
 _STORE_SIDE_FOLDERS = ("embed/", "store/")
 _LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "tokenizers")
 

@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="giữ các thư mục đã lập chỉ mục trước đó và thêm PATH (mặc định: chỉ mục chỉ chứa PATH)")
     p.add_argument("--replace", action="store_true",
                    help="không hỏi lại khi PATH bỏ mất thư mục đã lập chỉ mục trước đó (văn bản của chúng bị xóa)")
+    p.add_argument("--cluster", metavar="ADDRESS|auto",
+                   help="đọc tệp và nhúng đoạn văn trên cụm Ray (ADDRESS: MÁY:CỔNG của nút đầu; auto: cụm đang chạy "
+                        "trên máy này). Các worker phải thấy PATH và thư mục mô hình ở cùng đường dẫn (hệ thống tệp "
+                        "dùng chung). Cần: pip install 'tracuu[cluster]'")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("check", help="kiểm tra chỉ mục có bị hỏng không (kích thước và SHA-256 từng tệp)")

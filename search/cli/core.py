@@ -92,7 +92,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 1
     try:
         report = build_index(paths, index_dir, model=model, dense=not args.no_dense,
-                             progress=sys.stderr.isatty(), settings=settings, add=args.add)
+                             progress=sys.stderr.isatty(), settings=settings, add=args.add,
+                             cluster=getattr(args, "cluster", None))
     except TracuuError as error:
         _audit_index_run(index_dir, paths, None, error)
         if not isinstance(error, NothingIndexed):
