@@ -138,7 +138,7 @@ def test_ocr_writes_no_page_image_that_an_interrupt_could_leave_behind(tmp_path:
     render_scan("Kế hoạch số 5/KH-UBND về báo cáo định kỳ hàng quý", pdf, dpi=150)
     seen, real = [], ocr.run_killable
 
-    def watching(command, timeout, cwd=None, input=None):
+    def watching(command, timeout, cwd=None, input=None, env=None):
         seen.append(sorted(str(p) for p in scratch.rglob("*")))
         raise KeyboardInterrupt  # the user presses Ctrl-C while Tesseract reads the page
 
