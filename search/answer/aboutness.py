@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from indexer.model import DocumentInfo
+from search.answer.evidence import words_of
 from search.answer.units import topic_units, units_coverage
 from search.answer.result import Citation
 from search.query.questions import Question
@@ -59,6 +60,27 @@ def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tup
         return found, []
     mentions = [item for item in found if item not in about]
     return about, mentions
+
+
+_RECIPIENT_LIST = re.compile(r"(?m)^\W*N[ơo]i nh[ậa]n\s*:", re.I)
+
+
+def with_subject(doc: DocumentInfo, passage, q: Question) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(words, word sequence) of a passage as evidence for a list question. The "Nơi nhận:" list at its end is cut
+    off: it names who gets a copy, not who is given a task. A question giving an agency a task ("kế hoạch cải cách
+    hành chính … giao Báo và Phát thanh, Truyền hình tỉnh làm nhiệm vụ tuyên truyền") reads the passage under its
+    document's trích yếu: the trích yếu says "cải cách hành chính", the passage "Báo và Đài Phát thanh … tuyên
+    truyền … CCHC"."""
+    cut = _RECIPIENT_LIST.search(passage.text)
+    if cut is None:
+        words, sequence = passage.words, passage.sequence
+    else:
+        sequence = words_of(passage.heading + " " + passage.text[:cut.start()])
+        words = frozenset(sequence)
+    if not q.actor:
+        return words, sequence
+    title = words_of(doc.title or "")
+    return words | frozenset(title), title + ("",) + sequence
 
 
 def header_citation(corpus, doc: DocumentInfo) -> Citation:

@@ -56,7 +56,8 @@ _YEAR = re.compile(r"\b(?:nam\s+)?(?P<y>(?:19|20)\d{2})\b")
 _RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den|cho|len|toi|nop ve|nop|qua|"
                              r"thong qua)\s*\(?)$")
 _ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
-_ACTOR_FOLLOW = re.compile(r"\s*(?:lam|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
+# After the agency given a task, the words that give it ("giao X làm nhiệm vụ tuyên truyền"): not topic words.
+_ACTOR_FOLLOW = re.compile(r"\s*(?:(?:lam|thuc hien)(?: nhiem vu)?|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
 # "của X", also with a person's office before the body ("của Chủ tịch UBND tỉnh …"); after a document other than the
 # asked ones ("… văn bản của Bộ Công an") X issued that document: it is content (_CITED).
 _ISSUER_MARK = re.compile(r"\b(?:cua|do)(?:\s+(?:pho\s+)?(?:chu tich|giam doc|bo truong|truong ban|chanh van phong))?"
@@ -219,6 +220,8 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             actor = actor or display
             if mark:
                 p.take(start - len(before) + mark.start(), start)
+            if follow:
+                p.take(end, end + follow.end())
             agency_concepts.append(agency_concept(display))
         elif _RECIPIENT_MARK.search(before):
             recipient = recipient or display

@@ -1,0 +1,80 @@
+"""List questions, issue 13 third stop: an agency written with or without optional words ("Báo và Đài Phát thanh,
+Truyền hình"), the task given to an agency read under the plan's trích yếu, the "Nơi nhận" list is not a task, and
+alternatives in a topic ("hợp nhất hoặc giải thể")."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.answer.evidence import text_coverage
+from search.query.questions import understand
+
+_HEAD = ("ỦY BAN NHÂN DÂN TỈNH AN BÌNH\nSố: {number}\nAn Bình, ngày 05 tháng 01 năm 2026\n\n{kind}\n{title}\n\n")
+_END = "\n\nNơi nhận:\n- Sở Nội vụ;\n{extra}- Lưu: VT.\n\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nNguyễn Văn Sơn\n"
+FILES = {
+    # The press is given its task in the body, written with "Đài"; the trích yếu says "cải cách hành chính", the
+    # passage only "CCHC".
+    "kh-thi-dua.txt": _HEAD.format(number="10/KH-UBND", kind="KẾ HOẠCH",
+                                   title="Phát động phong trào thi đua đẩy mạnh cải cách hành chính năm 2026")
+    + "I. MỤC ĐÍCH\nKhuyến khích các cơ quan thi đua.\n\nII. TỔ CHỨC THỰC HIỆN\n1. Sở Nội vụ theo dõi phong trào.\n"
+      "2. Báo và Đài Phát thanh, Truyền hình An Bình tăng cường công tác tuyên truyền phong trào thi đua đẩy mạnh "
+      "CCHC năm 2026." + _END.format(extra=""),
+    # The press only gets a copy (Nơi nhận); the propaganda task is the Sở Nội vụ's.
+    "kh-cchc.txt": _HEAD.format(number="11/KH-UBND", kind="KẾ HOẠCH", title="Cải cách hành chính năm 2026")
+    + "I. MỤC ĐÍCH\nNâng cao chỉ số cải cách hành chính.\n\nII. TỔ CHỨC THỰC HIỆN\n1. Sở Nội vụ chủ trì.\n"
+      "2. Các cơ quan báo chí tăng cường tuyên truyền về CCHC.\n" + _END.format(extra="- Báo và Phát thanh, Truyền hình An Bình;\n"),
+    # Alternatives in the topic: merging or dissolving associations or bar associations.
+    "qd-hop-nhat.txt": _HEAD.format(number="20/QĐ-UBND", kind="QUYẾT ĐỊNH",
+                                    title="Về việc cho phép hợp nhất, đổi tên các Hội có tính chất đặc thù")
+    + "Điều 1. Cho phép hợp nhất Hội Văn học và Hội Nghệ thuật thành Hội Văn học Nghệ thuật." + _END.format(extra=""),
+    "qd-giai-the.txt": _HEAD.format(number="21/QĐ-UBND", kind="QUYẾT ĐỊNH",
+                                    title="Về việc giải thể Hiệp hội Rau quả An Bình")
+    + "Điều 1. Giải thể Hiệp hội Rau quả An Bình." + _END.format(extra=""),
+    "qd-luat-su.txt": _HEAD.format(number="22/QĐ-UBND", kind="QUYẾT ĐỊNH",
+                                   title="Về việc cho phép hợp nhất Đoàn Luật sư tỉnh An Bình và Đoàn Luật sư tỉnh "
+                                         "Bắc Sơn")
+    + "Điều 1. Cho phép hợp nhất hai Đoàn Luật sư." + _END.format(extra=""),
+    # Neither merges nor dissolves: an association's charter, and a council set up.
+    "qd-dieu-le.txt": _HEAD.format(number="23/QĐ-UBND", kind="QUYẾT ĐỊNH",
+                                   title="Về việc phê duyệt điều lệ Hội Cựu giáo chức tỉnh")
+    + "Điều 1. Phê duyệt điều lệ Hội Cựu giáo chức." + _END.format(extra=""),
+    "qd-hoi-dong.txt": _HEAD.format(number="24/QĐ-UBND", kind="QUYẾT ĐỊNH",
+                                    title="Về việc giải thể Hội đồng thẩm định đề án")
+    + "Điều 1. Giải thể Hội đồng thẩm định." + _END.format(extra=""),
+}
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    from indexer.build import build_index
+    from search import Searcher
+
+    root = tmp_path_factory.mktemp("list-classes")
+    (root / "corpus").mkdir()
+    for name, text in FILES.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    build_index([root / "corpus"], root / "index", dense=False)
+    return Searcher.open(root / "index")
+
+
+def _plans(searcher, question: str) -> set[str]:
+    return {Path(p.source).name for p in searcher.ask(question).plans}
+
+
+@pytest.mark.parametrize("asked, written, ok", [
+    ("Báo và Phát thanh, Truyền hình tỉnh", "Báo và Đài Phát thanh, Truyền hình Lâm Đồng tuyên truyền", True),
+    ("Báo và Đài Phát thanh, Truyền hình tỉnh", "Báo và Phát thanh, Truyền hình Lâm Đồng tuyên truyền", True),
+    ("Đài Phát thanh và Truyền hình tỉnh", "Đài Phát thanh - Truyền hình tỉnh đưa tin", True),
+    ("Báo và Phát thanh, Truyền hình tỉnh", "Báo Nhân Dân và Đài Truyền hình Việt Nam đưa tin", False),
+])
+def test_an_agency_is_matched_with_or_without_its_optional_words(asked, written, ok):
+    q = understand(f"Những kế hoạch nào giao {asked} chủ trì tuyên truyền?")
+    [agency] = [c for c in q.concepts if c.required]
+    assert text_coverage((agency,), written)[0] is ok
+
+
+def test_the_task_is_read_under_the_trich_yeu_and_a_copy_is_not_a_task(searcher):
+    question = ("Những kế hoạch cải cách hành chính nào giao Báo và Phát thanh, Truyền hình tỉnh làm nhiệm vụ "
+                "tuyên truyền?")
+    assert _plans(searcher, question) == {"kh-thi-dua.txt"}
