@@ -78,3 +78,23 @@ def test_the_task_is_read_under_the_trich_yeu_and_a_copy_is_not_a_task(searcher)
     question = ("Những kế hoạch cải cách hành chính nào giao Báo và Phát thanh, Truyền hình tỉnh làm nhiệm vụ "
                 "tuyên truyền?")
     assert _plans(searcher, question) == {"kh-thi-dua.txt"}
+
+
+@pytest.mark.parametrize("question, alternatives", [
+    ("Những quyết định nào về hợp nhất hoặc giải thể hội, đoàn luật sư?",
+     [("hop nhat", "giai the"), ("hoi", "doan luat su")]),
+    ("Những quyết định nào về hợp nhất hay giải thể hội?", [("hop nhat", "giai the"), ("hoi",)]),
+    # no disjunction: a comma inside one term stays as it is, "hay không" is no alternative
+    ("Những văn bản nào về an toàn, vệ sinh lao động?",
+     [("an",), ("toan",), ("ve",), ("sinh",), ("lao",), ("dong",)]),
+    ("Kế hoạch năm 2026 có giao Sở Nội vụ tuyên truyền hay không?", [("tuyen",), ("truyen",)]),
+])
+def test_a_disjunction_in_the_topic_is_one_concept_with_alternatives(question, alternatives):
+    q = understand(question)
+    assert [c.alternatives for c in q.concepts if not c.required] == alternatives
+
+
+def test_a_document_about_either_side_of_a_disjunction_answers(searcher):
+    got = _plans(searcher, "Những quyết định nào về hợp nhất hoặc giải thể hội, đoàn luật sư?")
+    # not the charter (neither merges nor dissolves) nor the council ("Hội đồng" is no association)
+    assert got == {"qd-hop-nhat.txt", "qd-giai-the.txt", "qd-luat-su.txt"}

@@ -10,6 +10,7 @@ from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query.agencies import KNOWN_AGENCIES, agency_key, agency_matches, agency_mentions  # noqa: F401
 from search.query.agencies import agency_alternatives
+from search.query.disjunction import alternatives_joined
 from search.query.document_terms import place_after, take_place, take_signer
 from search.query.english import english_list_type, translate
 from search.query.parse import guess_language, load_abbreviations
@@ -302,16 +303,21 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         if p.free(start, end):
             concepts.append(Concept(p.text[start:end], alternatives))
             p.take(start, end)
+    placed: list[tuple[int, int, Concept]] = []
+    ors: list[int] = []
     for token in analyze(p.text, compounds=False):
         if not p.free(token.start, token.end):
             continue
         surface = p.text[token.start:token.end]
         marked = token.loose != key_exact(surface)
         if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
+            if token.loose in ("hoac", "hay") and language == "vi":
+                ors.append(len(placed))
             continue
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
-        concepts.append(Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required))
-    return concepts
+        placed.append((token.start, token.end,
+                       Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required)))
+    return concepts + [c for _, _, c in alternatives_joined(p.text, placed, ors)]
 
 
 def agency_concept(name: str) -> Concept:
