@@ -1,6 +1,7 @@
 """List questions, issue 13 third stop: an agency written with or without optional words ("Báo và Đài Phát thanh,
-Truyền hình"), the task given to an agency read under the plan's trích yếu, the "Nơi nhận" list is not a task, and
-alternatives in a topic ("hợp nhất hoặc giải thể")."""
+Truyền hình"), the task given to an agency read under the plan's trích yếu, the "Nơi nhận" list is not a task,
+alternatives in a topic ("hợp nhất hoặc giải thể"), a dated event (its year is the event's; documents naming it at its
+date answer whatever their subject)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,6 +43,21 @@ FILES = {
     "qd-hoi-dong.txt": _HEAD.format(number="24/QĐ-UBND", kind="QUYẾT ĐỊNH",
                                     title="Về việc giải thể Hội đồng thẩm định đề án")
     + "Điều 1. Giải thể Hội đồng thẩm định." + _END.format(extra=""),
+    # A dated event: the conclusions name the year of the work reviewed, the quarterly report only its own quarter;
+    # another report names the same kind of conference on another day.
+    "tb-ket-luan.txt": _HEAD.format(number="30/TB-UBND", kind="THÔNG BÁO",
+                                    title="Kết luận tại Hội nghị đánh giá công tác cải cách hành chính năm 2025")
+    + "Ngày 22/01/2026, Ủy ban nhân dân tỉnh tổ chức Hội nghị đánh giá công tác cải cách hành chính năm 2025."
+    + _END.format(extra=""),
+    "bc-quy-1.txt": _HEAD.format(number="31/BC-UBND", kind="BÁO CÁO",
+                                 title="Công tác cải cách hành chính quý I năm 2026")
+    + "I. KẾT QUẢ\n" + "Các cơ quan đã hoàn thành kế hoạch quý, giải quyết hồ sơ đúng hạn. " * 15
+    + "\n\nII. CÁC HOẠT ĐỘNG\nNgày 22/01/2026, Tỉnh đã tổ chức "
+      "Hội nghị đánh giá công tác cải cách hành chính năm 2025 và triển khai nhiệm vụ năm 2026." + _END.format(extra=""),
+    "bc-xa.txt": _HEAD.format(number="32/BC-UBND", kind="BÁO CÁO", title="Công tác cải cách hành chính cấp xã quý I "
+                                                                          "năm 2026")
+    + "I. KẾT QUẢ\nCác xã đã hoàn thành kế hoạch quý.\n\nII. CÁC HOẠT ĐỘNG\nNgày 15/03/2026, các xã tổ chức Hội nghị "
+      "đánh giá công tác cải cách hành chính năm 2025." + _END.format(extra=""),
 }
 
 
@@ -98,3 +114,19 @@ def test_a_document_about_either_side_of_a_disjunction_answers(searcher):
     got = _plans(searcher, "Những quyết định nào về hợp nhất hoặc giải thể hội, đoàn luật sư?")
     # not the charter (neither merges nor dissolves) nor the council ("Hội đồng" is no association)
     assert got == {"qd-hop-nhat.txt", "qd-giai-the.txt", "qd-luat-su.txt"}
+
+
+def test_a_year_beside_a_dated_event_is_the_events_not_the_documents():
+    q = understand("Những văn bản nào về Hội nghị đánh giá công tác cải cách hành chính năm 2025 tổ chức ngày "
+                   "22/01/2026?")
+    assert q.year is None and ("nam 2025",) in [c.alternatives for c in q.concepts if c.required]
+    # the year of the date alone stays a document constraint, as without an event
+    assert understand("Những văn bản nào nêu thời điểm kết thúc nhận hồ sơ là ngày 01/02/2026?").year == 2026
+    assert understand("Những văn bản nào về cải cách hành chính năm 2025?").year == 2025
+
+
+def test_the_documents_naming_a_dated_event_answer_whatever_their_subject(searcher):
+    got = _plans(searcher, "Những văn bản nào về Hội nghị đánh giá công tác cải cách hành chính năm 2025 tổ chức "
+                           "ngày 22/01/2026?")
+    # the quarterly report was issued in 2026 and is about the quarter, but names the conference at its date
+    assert got == {"tb-ket-luan.txt", "bc-quy-1.txt"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from indexer.model import DocumentInfo
+from indexer.text.vntext import key_loose
 from search.answer.evidence import words_of
 from search.answer.units import topic_units, units_coverage
 from search.answer.result import Citation
@@ -50,10 +51,16 @@ def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:
     return required_ok and share >= (1.0 if len(units) < 4 else full_share)
 
 
+# A dated event ("Hội nghị … tổ chức ngày 22/01/2026"): the date identifies it, so every document whose passage names
+# it at that date answers, also a quarterly report that gives it a paragraph.
+_DATED_EVENT = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:19|20)\d{2}\b")
+
+
 def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tuple[list, list]:
     """(about, mentions) of the (doc, verdict) pairs of a topic-only list question; all stay "about" when no
-    document carries the topic in its trích yếu or the question constrains duties (then the body is the point)."""
-    if q.has_duty_constraints or not q.concepts:
+    document carries the topic in its trích yếu, the question constrains duties (then the body is the point) or names
+    a dated event (its date, a required concept, is in the passage)."""
+    if q.has_duty_constraints or not q.concepts or _DATED_EVENT.search(key_loose(q.text)):
         return found, []
     about = [item for item in found if is_about(corpus, item[0], q, full_share)]
     if not about:

@@ -54,6 +54,7 @@ _DEADLINE_DATE = re.compile(r"\b(?:truoc|cham nhat|han|den)\s+(?:ngay\s+)?(?P<d>
 _DEADLINE_WORDS = re.compile(r"\b(?:thoi han|han chot|han nop|khi nao|bao gio|truoc ngay|cham nhat)\b")
 _ENGLISH_DEADLINE = re.compile(r"\b(?:deadline|deadlines|due|by when|when)\b", re.I)
 _YEAR = re.compile(r"\b(?:nam\s+)?(?P<y>(?:19|20)\d{2})\b")
+_FULL_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:19|20)\d{2}\b")
 _RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den|cho|len|toi|nop ve|nop|qua|"
                              r"thong qua)\s*\(?)$")
 _ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
@@ -235,9 +236,15 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
     place = take_place(p, known_places) if kind == "list" else None
     if issuer and kind == "list":  # "của Sở Nội vụ Lâm Đồng": the place belongs to the issuer's name
         issuer += place_after(p, issuer_end, known_places)
-    year = None
+    year, event_year = None, []
     match = p.first(_YEAR)
-    if match:
+    dated = p.first(_FULL_DATE) if kind == "list" else None
+    if match and dated and not dated.start() <= match.start() < dated.end():
+        # "… Hội nghị đánh giá công tác CCHC năm 2025 tổ chức ngày 22/01/2026": a dated event; the year is the
+        # event's, and the documents about it are issued before (the invitation) and after it (the reports).
+        p.take(match.start(), match.end())
+        event_year = [Concept(p.text[match.start():match.end()], (" ".join(match.group().split()),), True)]
+    elif match:
         year = int(match.group("y"))
         p.take(match.start(), match.end())
 
@@ -252,7 +259,7 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
         for start, end in action_spans:
             p.used.remove((start, end))
         action = None
-    concepts += _topic_concepts(p, english_concepts, language)
+    concepts += _topic_concepts(p, english_concepts, language) + event_year
     concepts += [Concept(n, (key_loose(n),), required=True) for n in doc_numbers]
     return Question(
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
