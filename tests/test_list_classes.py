@@ -58,6 +58,16 @@ FILES = {
                                                                           "năm 2026")
     + "I. KẾT QUẢ\nCác xã đã hoàn thành kế hoạch quý.\n\nII. CÁC HOẠT ĐỘNG\nNgày 15/03/2026, các xã tổ chức Hội nghị "
       "đánh giá công tác cải cách hành chính năm 2025." + _END.format(extra=""),
+    # A tờ trình carrying the draft plan it submits, headed as issued; another only names the plan it submits.
+    "ttr-ma-tuy.txt": _HEAD.format(number="5/TTr-CAT", kind="TỜ TRÌNH",
+                                   title="Về việc ban hành kế hoạch phòng, chống ma túy năm 2026")
+    + "Công an tỉnh kính trình Ủy ban nhân dân tỉnh dự thảo kế hoạch (kèm theo).\n\nGIÁM ĐỐC\n\nLê Văn Tâm\n\n"
+      "ỦY BAN NHÂN DÂN TỈNH AN BÌNH\nSố: /KH-UBND\nKẾ HOẠCH\nPhòng, chống ma túy năm 2026\n\nI. MỤC ĐÍCH\n"
+      "Kiềm chế, làm giảm tội phạm ma túy." + _END.format(extra=""),
+    "ttr-cchc.txt": _HEAD.format(number="6/TTr-SNV", kind="TỜ TRÌNH",
+                                 title="Về việc ban hành Kế hoạch cải cách hành chính năm 2026")
+    + "Sở Nội vụ kính trình Ủy ban nhân dân tỉnh ban hành Kế hoạch số 11/KH-UBND về cải cách hành chính."
+    + _END.format(extra=""),
 }
 
 
@@ -130,3 +140,10 @@ def test_the_documents_naming_a_dated_event_answer_whatever_their_subject(search
                            "ngày 22/01/2026?")
     # the quarterly report was issued in 2026 and is about the quarter, but names the conference at its date
     assert got == {"tb-ket-luan.txt", "bc-quy-1.txt"}
+
+
+def test_a_document_carrying_a_plan_under_its_own_header_is_a_plan_too(searcher):
+    assert _plans(searcher, "Các kế hoạch phòng, chống ma túy") == {"ttr-ma-tuy.txt"}
+    got = _plans(searcher, "Các kế hoạch về cải cách hành chính năm 2026")
+    assert "kh-cchc.txt" in got and "ttr-cchc.txt" not in got  # it only names the plan it submits
+    assert _plans(searcher, "Các tờ trình về phòng, chống ma túy") == {"ttr-ma-tuy.txt"}
