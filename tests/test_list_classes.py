@@ -68,6 +68,12 @@ FILES = {
                                  title="Về việc ban hành Kế hoạch cải cách hành chính năm 2026")
     + "Sở Nội vụ kính trình Ủy ban nhân dân tỉnh ban hành Kế hoạch số 11/KH-UBND về cải cách hành chính."
     + _END.format(extra=""),
+    # Papers given at one conference: the question names the conference, then what the papers discuss.
+    "tl-xa.txt": "THAM LUẬN\nGiải pháp xây dựng xã, phường không ma túy\nUBND tỉnh An Bình\n\nKính thưa Hội nghị!\n"
+                 "Tỉnh đã xây dựng 20 xã, phường không ma túy.\n",
+    "tl-cai-nghien.txt": "THAM LUẬN\nNâng cấp cơ sở cai nghiện ma túy trong Chương trình mục tiêu quốc gia phòng, chống "
+                         "ma túy\nUBND tỉnh Bắc Sơn\n\nKính thưa Hội nghị triển khai Chương trình mục tiêu quốc gia "
+                         "phòng, chống ma túy!\nTỉnh đã nâng cấp cơ sở cai nghiện, hỗ trợ xã, phường.\n",
 }
 
 
@@ -147,3 +153,16 @@ def test_a_document_carrying_a_plan_under_its_own_header_is_a_plan_too(searcher)
     got = _plans(searcher, "Các kế hoạch về cải cách hành chính năm 2026")
     assert "kh-cchc.txt" in got and "ttr-cchc.txt" not in got  # it only names the plan it submits
     assert _plans(searcher, "Các tờ trình về phòng, chống ma túy") == {"ttr-ma-tuy.txt"}
+
+
+def test_where_the_documents_were_given_is_not_what_they_discuss(searcher):
+    question = ("Những tham luận nào tại Hội nghị triển khai Chương trình MTQG phòng, chống ma túy bàn về xây dựng xã, "
+                "phường không ma túy?")
+    assert [c.label for c in understand(question).concepts] == ["xây", "dựng", "xã", "phường", "ma", "túy"]
+    assert _plans(searcher, question) == {"tl-xa.txt"}
+
+
+def test_an_unmarked_word_in_a_question_with_diacritics_is_meant_as_written():
+    assert [c.label for c in understand("Các kế hoạch phòng, chống ma túy").concepts] == ["phòng", "chống", "ma", "túy"]
+    # typed without diacritics, "ma" may be "mà" and stays out
+    assert [c.label for c in understand("cac ke hoach phong chong ma tuy").concepts] == ["phong", "chong", "tuy"]

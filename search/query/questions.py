@@ -30,6 +30,8 @@ _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong
               "quy che": "Quy chế"}
 # Right after "những văn bản nào": words that say what the documents do with the topic, not the topic.
 _LIST_VERB = re.compile(r"\s*(?:huong dan|de cap(?: den| toi)?)\b")
+# "Những tham luận nào tại Hội nghị X bàn về Y": X is where the documents were given, Y what they are about.
+_SETTING = re.compile(r"\s*tai\s.+?\b(?:ban|noi|viet|trao doi) ve\b")
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -162,6 +164,9 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             verb = _LIST_VERB.match(p.loose, list_end) if doc_type is None else None
             if verb and p.free(verb.start(), verb.end()):  # "những văn bản nào hướng dẫn X": documents on X
                 p.take(verb.start(), verb.end())
+            setting = _SETTING.match(p.loose, list_end)
+            if setting:
+                p.take(setting.start(), setting.end())
             break
     listed = english_list_type(text) if language == "en" else None
     if listed is not None:
@@ -312,11 +317,13 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
             p.take(start, end)
     placed: list[tuple[int, int, Concept]] = []
     ors: list[int] = []
+    accented = language == "vi" and key_loose(p.text) != p.text.lower()
     for token in analyze(p.text, compounds=False):
         if not p.free(token.start, token.end):
             continue
         surface = p.text[token.start:token.end]
-        marked = token.loose != key_exact(surface)
+        # A question typed with diacritics means its unmarked words as written ("ma" in "ma túy" is not "mà").
+        marked = accented or token.loose != key_exact(surface)
         if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
             if token.loose in ("hoac", "hay") and language == "vi":
                 ors.append(len(placed))
