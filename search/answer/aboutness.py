@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from indexer.model import DocumentInfo
+from indexer.text.vntext import key_loose
+from search.answer.evidence import words_of
 from search.answer.units import topic_units, units_coverage
 from search.answer.result import Citation
 from search.query.questions import Question
@@ -49,16 +51,43 @@ def is_about(corpus, doc: DocumentInfo, q: Question, full_share: float) -> bool:
     return required_ok and share >= (1.0 if len(units) < 4 else full_share)
 
 
+# A dated event ("Hội nghị … tổ chức ngày 22/01/2026"): the date identifies it, so every document whose passage names
+# it at that date answers, also a quarterly report that gives it a paragraph.
+_DATED_EVENT = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:19|20)\d{2}\b")
+
+
 def split_by_subject(corpus, found: list, q: Question, full_share: float) -> tuple[list, list]:
     """(about, mentions) of the (doc, verdict) pairs of a topic-only list question; all stay "about" when no
-    document carries the topic in its trích yếu or the question constrains duties (then the body is the point)."""
-    if q.has_duty_constraints or not q.concepts:
+    document carries the topic in its trích yếu, the question constrains duties (then the body is the point) or names
+    a dated event (its date, a required concept, is in the passage)."""
+    if q.has_duty_constraints or not q.concepts or _DATED_EVENT.search(key_loose(q.text)):
         return found, []
     about = [item for item in found if is_about(corpus, item[0], q, full_share)]
     if not about:
         return found, []
     mentions = [item for item in found if item not in about]
     return about, mentions
+
+
+_RECIPIENT_LIST = re.compile(r"(?m)^\W*N[ơo]i nh[ậa]n\s*:", re.I)
+
+
+def with_subject(doc: DocumentInfo, passage, q: Question) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(words, word sequence) of a passage as evidence for a list question. The "Nơi nhận:" list at its end is cut
+    off: it names who gets a copy, not who is given a task. A question giving an agency a task ("kế hoạch cải cách
+    hành chính … giao Báo và Phát thanh, Truyền hình tỉnh làm nhiệm vụ tuyên truyền") reads the passage under its
+    document's trích yếu: the trích yếu says "cải cách hành chính", the passage "Báo và Đài Phát thanh … tuyên
+    truyền … CCHC"."""
+    cut = _RECIPIENT_LIST.search(passage.text)
+    if cut is None:
+        words, sequence = passage.words, passage.sequence
+    else:
+        sequence = words_of(passage.heading + " " + passage.text[:cut.start()])
+        words = frozenset(sequence)
+    if not q.actor:
+        return words, sequence
+    title = words_of(doc.title or "")
+    return words | frozenset(title), title + ("",) + sequence
 
 
 def header_citation(corpus, doc: DocumentInfo) -> Citation:

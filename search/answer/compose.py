@@ -8,7 +8,7 @@ from indexer.duties.deadlines import ANNUAL, MONTHLY, PERIODIC, QUARTERLY, SEMIA
 from indexer.duties.extract import duty_quote_span
 from indexer.model import DocumentInfo, Duty
 from indexer.text.vntext import key_loose
-from search.answer.aboutness import HEAD_CHARS, header_citation, split_by_subject
+from search.answer.aboutness import HEAD_CHARS, header_citation, split_by_subject, with_subject
 from search.answer.constraints import applied_constraints, document_ok
 from search.answer.facts import other_round, pick_sentence
 from search.answer.meta import number_and_date
@@ -169,7 +169,7 @@ def _duty_citation(corpus: Corpus, duty: Duty) -> Citation:
 def _judge_passages(corpus: Corpus, doc_id: str, q: Question) -> _Verdict:
     best = None
     for passage in corpus.passages(doc_id):
-        required_ok, share = coverage(q.concepts, passage.words, lambda: passage.sequence)
+        required_ok, share = coverage(q.concepts, *with_subject(corpus.documents[doc_id], passage, q))
         score = (required_ok and share >= _full_share(q), required_ok, share)
         if best is None or score > best[0]:
             best = (score, passage)

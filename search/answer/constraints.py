@@ -59,6 +59,26 @@ def type_ok(doc: DocumentInfo, doc_type: str | None, head: str = "") -> bool:
     return wanted in lines or bool(code and any(re.search(rf"[/-]{re.escape(code)}[-/]", line) for line in own))
 
 
+_NUMBER_LINE = re.compile(r"(?m)^\W*S[ốóoô]\b[^\n]*$")
+
+
+def carries(doc_type: str, text: str) -> bool:
+    """True when the text carries a whole document of the asked type after its own header: a tờ trình with the draft
+    plan it submits, headed as issued ("Số: /KH-UBND" and, within the next lines, "KẾ HOẠCH" on a line of its own).
+    A plan only cited or named in a trích yếu does not count."""
+    code = _TYPE_CODES.get(key_loose(doc_type))
+    if not code:
+        return False
+    wanted = key_loose(doc_type)
+    for line in list(_NUMBER_LINE.finditer(text))[1:]:  # the first number line is the document's own
+        if not re.search(rf"[/-]{re.escape(code)}[-/]", line.group()):
+            continue
+        following = text[line.end():line.end() + 200].splitlines()[1:4]
+        if any(" ".join(key_loose(f).split()) == wanted for f in following):
+            return True
+    return False
+
+
 # A person's office before a body ("Chủ tịch UBND tỉnh"): the body issues the document, the person signs it.
 _OFFICE = re.compile(r"^(?:pho\s+)?(?:chu tich|giam doc|truong ban|bo truong|chanh van phong)\s+(?=\S)")
 
@@ -94,7 +114,7 @@ def document_ok(doc: DocumentInfo, q: Question, head: str = "", text=lambda: "")
     """Document-level constraints of a list question: type (`head`: the first lines of its text, used when the header
     was not read), year (issued or named in the trích yếu), issuer, place (`text()`: its text, read only when the
     header named no place) and signer."""
-    if q.doc_type and not type_ok(doc, q.doc_type, head):
+    if q.doc_type and not type_ok(doc, q.doc_type, head) and not carries(q.doc_type, text()):
         return False
     if q.year is not None and not year_ok(doc, q.year):
         return False

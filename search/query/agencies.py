@@ -33,12 +33,26 @@ def agency_key(name: str) -> str:
     return " ".join(_AGENCY_ABBREVIATIONS.get(w) or (key_loose(spelled[w]) if w in spelled else w) for w in words)
 
 
+# Words a body's name is written with or without (loose keys, each way): the merged provincial media body is "Báo và
+# Phát thanh, Truyền hình Lâm Đồng" in its own decision and "Báo và Đài Phát thanh, Truyền hình …" in plans; a
+# station is "Đài Phát thanh và Truyền hình" or "Đài Phát thanh - Truyền hình".
+_NAME_VARIANTS = ((re.compile(r"(?<![a-z])dai (?=phat thanh|truyen hinh)"), ""),
+                  (re.compile(r"(?<![a-z])(?<!dai )(?<!phat thanh )(?<!phat thanh va )(?=phat thanh|truyen hinh)"), "dai "),
+                  (re.compile(r"(?<=phat thanh) va (?=truyen hinh)"), " "),
+                  (re.compile(r"(?<=phat thanh) (?=truyen hinh)"), " va "))
+
+
 def agency_alternatives(name: str) -> tuple[str, ...]:
-    """Loose keys an agency may be written with: as asked, and without a closing level word, since "Báo và Phát
-    thanh, Truyền hình tỉnh" is written "… Truyền hình Lâm Đồng" in the province's own documents."""
+    """Loose keys an agency may be written with: as asked, without a closing level word, since "Báo và Phát thanh,
+    Truyền hình tỉnh" is written "… Truyền hình Lâm Đồng" in the province's own documents, and with or without the
+    optional words of _NAME_VARIANTS ("Báo và Đài Phát thanh, Truyền hình"). The asked form comes first."""
     key = agency_key(name)
     bare = re.sub(r"\s+(?:tinh|huyen|xa|thanh pho)$", "", key)
-    return (key, bare) if bare != key and len(bare.split()) >= 2 else (key,)
+    forms = [key] + ([bare] if bare != key and len(bare.split()) >= 2 else [])
+    for form in list(forms):
+        for pattern, replacement in _NAME_VARIANTS:
+            forms.append(" ".join(pattern.sub(replacement, form, count=1).split()))
+    return tuple(dict.fromkeys(forms))
 
 
 def agency_matches(asked: str, stated: str | None) -> bool:

@@ -10,6 +10,7 @@ from indexer.store.lexical import analyze
 from indexer.text.vntext import compound_tokenize, key_exact, key_loose, normalize
 from search.query.agencies import KNOWN_AGENCIES, agency_key, agency_matches, agency_mentions  # noqa: F401
 from search.query.agencies import agency_alternatives
+from search.query.disjunction import alternatives_joined
 from search.query.document_terms import place_after, take_place, take_signer
 from search.query.english import english_list_type, translate
 from search.query.parse import guess_language, load_abbreviations
@@ -29,6 +30,8 @@ _DOC_TYPES = {"ke hoach": "Kế hoạch", "quyet dinh": "Quyết định", "cong
               "quy che": "Quy chế"}
 # Right after "những văn bản nào": words that say what the documents do with the topic, not the topic.
 _LIST_VERB = re.compile(r"\s*(?:huong dan|de cap(?: den| toi)?)\b")
+# "Những tham luận nào tại Hội nghị X bàn về Y": X is where the documents were given, Y what they are about.
+_SETTING = re.compile(r"\s*tai\s.+?\b(?:ban|noi|viet|trao doi) ve\b")
 
 _FREQUENCY_PATTERNS = [
     (re.compile(r"\b(?:dinh ky\s+)?(?:hang|moi)\s+quy\b"), QUARTERLY),
@@ -53,10 +56,12 @@ _DEADLINE_DATE = re.compile(r"\b(?:truoc|cham nhat|han|den)\s+(?:ngay\s+)?(?P<d>
 _DEADLINE_WORDS = re.compile(r"\b(?:thoi han|han chot|han nop|khi nao|bao gio|truoc ngay|cham nhat)\b")
 _ENGLISH_DEADLINE = re.compile(r"\b(?:deadline|deadlines|due|by when|when)\b", re.I)
 _YEAR = re.compile(r"\b(?:nam\s+)?(?P<y>(?:19|20)\d{2})\b")
+_FULL_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:19|20)\d{2}\b")
 _RECIPIENT_MARK = re.compile(r"(?:\b(?:gui ve|gui den|gui len|gui|bao cao|ve|den|cho|len|toi|nop ve|nop|qua|"
                              r"thong qua)\s*\(?)$")
 _ACTOR_MARK = re.compile(r"\b(?:giao(?:\s+cho)?|phan cong(?:\s+cho)?)\s*$")
-_ACTOR_FOLLOW = re.compile(r"\s*(?:lam|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
+# After the agency given a task, the words that give it ("giao X làm nhiệm vụ tuyên truyền"): not topic words.
+_ACTOR_FOLLOW = re.compile(r"\s*(?:(?:lam|thuc hien)(?: nhiem vu)?|chu tri|phu trach|co trach nhiem|chiu trach nhiem)\b")
 # "của X", also with a person's office before the body ("của Chủ tịch UBND tỉnh …"); after a document other than the
 # asked ones ("… văn bản của Bộ Công an") X issued that document: it is content (_CITED).
 _ISSUER_MARK = re.compile(r"\b(?:cua|do)(?:\s+(?:pho\s+)?(?:chu tich|giam doc|bo truong|truong ban|chanh van phong))?"
@@ -159,6 +164,9 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             verb = _LIST_VERB.match(p.loose, list_end) if doc_type is None else None
             if verb and p.free(verb.start(), verb.end()):  # "những văn bản nào hướng dẫn X": documents on X
                 p.take(verb.start(), verb.end())
+            setting = _SETTING.match(p.loose, list_end)
+            if setting:
+                p.take(setting.start(), setting.end())
             break
     listed = english_list_type(text) if language == "en" else None
     if listed is not None:
@@ -219,6 +227,8 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
             actor = actor or display
             if mark:
                 p.take(start - len(before) + mark.start(), start)
+            if follow:
+                p.take(end, end + follow.end())
             agency_concepts.append(agency_concept(display))
         elif _RECIPIENT_MARK.search(before):
             recipient = recipient or display
@@ -231,9 +241,15 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
     place = take_place(p, known_places) if kind == "list" else None
     if issuer and kind == "list":  # "của Sở Nội vụ Lâm Đồng": the place belongs to the issuer's name
         issuer += place_after(p, issuer_end, known_places)
-    year = None
+    year, event_year = None, []
     match = p.first(_YEAR)
-    if match:
+    dated = p.first(_FULL_DATE) if kind == "list" else None
+    if match and dated and not dated.start() <= match.start() < dated.end():
+        # "… Hội nghị đánh giá công tác CCHC năm 2025 tổ chức ngày 22/01/2026": a dated event; the year is the
+        # event's, and the documents about it are issued before (the invitation) and after it (the reports).
+        p.take(match.start(), match.end())
+        event_year = [Concept(p.text[match.start():match.end()], (" ".join(match.group().split()),), True)]
+    elif match:
         year = int(match.group("y"))
         p.take(match.start(), match.end())
 
@@ -248,7 +264,7 @@ def understand(question: str, known_agencies: Iterable[str] = (), known_places: 
         for start, end in action_spans:
             p.used.remove((start, end))
         action = None
-    concepts += _topic_concepts(p, english_concepts, language)
+    concepts += _topic_concepts(p, english_concepts, language) + event_year
     concepts += [Concept(n, (key_loose(n),), required=True) for n in doc_numbers]
     return Question(
         text=text, kind=kind, language=language, doc_type=doc_type, frequency=frequency, action=action,
@@ -299,16 +315,23 @@ def _topic_concepts(p: _Parse, english: dict[tuple[int, int], tuple[str, ...]], 
         if p.free(start, end):
             concepts.append(Concept(p.text[start:end], alternatives))
             p.take(start, end)
+    placed: list[tuple[int, int, Concept]] = []
+    ors: list[int] = []
+    accented = language == "vi" and key_loose(p.text) != p.text.lower()
     for token in analyze(p.text, compounds=False):
         if not p.free(token.start, token.end):
             continue
         surface = p.text[token.start:token.end]
-        marked = token.loose != key_exact(surface)
+        # A question typed with diacritics means its unmarked words as written ("ma" in "ma túy" is not "mà").
+        marked = accented or token.loose != key_exact(surface)
         if (key_exact(surface) in _FRAME_EXACT) if marked else (token.loose in _FRAME_LOOSE):
+            if token.loose in ("hoac", "hay") and language == "vi":
+                ors.append(len(placed))
             continue
         required = len(surface) >= 2 and surface.isupper() and surface.isalpha() or surface.isdigit()
-        concepts.append(Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required))
-    return concepts
+        placed.append((token.start, token.end,
+                       Concept(surface, (token.loose,) + _spelled_out(token.loose) * required, required=required)))
+    return concepts + [c for _, _, c in alternatives_joined(p.text, placed, ors)]
 
 
 def agency_concept(name: str) -> Concept:
