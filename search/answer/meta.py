@@ -13,6 +13,7 @@ from indexer.text.vntext import key_loose
 from search.answer.evidence import words_of
 from search.answer.result import Answer, Citation, PlanAnswer, has_number, plan_label, show_date
 from search.answer.signer import best_document_id
+from search.query.citations import CITED, DOCUMENT_TYPES, canonical_type
 from search.query.questions import Concept
 
 # The document's own number ("số mấy", "số hiệu", "mang số", "có số, ngày nào") and date ("ngày ban hành", "ban hành
@@ -21,9 +22,6 @@ _ASKS_NUMBER = re.compile(r"\b(?:so may|so hieu|so ky hieu|mang so|so van ban|wh
                           r"reference number)\b|\bco so\s*,")
 _ASKS_DATE = re.compile(r"\b(?:ngay ban hanh|ban hanh (?:vao )?(?:ngay|khi) nao|date of issue|issued on)\b")
 _EVENT_DATE = re.compile(r"\bngay nao\b|\bwhat date\b")
-_TYPES = ("Kế hoạch", "Quyết định", "Báo cáo", "Công văn", "Hướng dẫn", "Thông báo", "Tờ trình", "Chỉ thị", "Nghị quyết")
-_CITED = re.compile(r"(?P<type>" + "|".join(_TYPES) + ")"
-                    r"\s+số\s+(?P<number>\d+[^\s,;]*)\s*,?\s*(?:ngày\s+(?P<date>\d{1,2}[/.]\d{1,2}[/.]\d{4}))?")
 CITED_SHARE = 0.8  # share of the trích yếu's words that must follow a citation for it to cite this document
 
 
@@ -60,7 +58,7 @@ def _asked_document(corpus, searcher, text: str, loose: str) -> DocumentInfo | N
     """The document the question names: of the type the question starts with ("Kế hoạch …"), among the best-ranked
     ten passages, the one whose trích yếu the question covers best (rank breaks ties: a passage of another plan
     citing this one may rank first), else the best-ranked one."""
-    named = next((t for t in _TYPES if loose.startswith(key_loose(t))), None)
+    named = next((t for t in DOCUMENT_TYPES if loose.startswith(key_loose(t))), None)
     if named:
         asked = set(words_of(text))
         best: tuple[float, DocumentInfo] | None = None
@@ -121,8 +119,8 @@ def _cited_elsewhere(corpus, doc: DocumentInfo) -> tuple[DocumentInfo, Citation]
         if other is None or other_id == doc.doc_id:
             continue
         text = corpus.normalized(other_id).text
-        for match in _CITED.finditer(text):
-            if doc.doc_type and match.group("type") != doc.doc_type:
+        for match in CITED.finditer(text):
+            if doc.doc_type and canonical_type(match.group("type")) != doc.doc_type:
                 continue
             end = match.end() + re.search(r"[;.\n]|$", text[match.end():match.end() + 400]).start()
             after = [w for w in words_of(text[match.end():end]) if w not in _LINKING][:len(title) + 4]

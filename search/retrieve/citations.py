@@ -11,12 +11,8 @@ import re
 from typing import Sequence
 
 from indexer.store.lexical import analyze
+from search.query.citations import CITED, TYPE_WORD, canonical_type
 
-# "<type> số <digits>/<symbol>" — a cited document with its number filled in (the date usually follows).
-_TYPES = (r"(kế hoạch|quyết định|báo cáo|công văn|tờ trình|nghị quyết|chỉ thị|thông báo|hướng dẫn|chương trình"
-          r"|đề án|thông tư|nghị định|văn bản)")
-CITATION = re.compile(r"\b" + _TYPES + r"\s+số\s*:?\s*\d+[\w.\-]*/[^\s,;]+", re.IGNORECASE)
-_ASKED_TYPE = re.compile(r"\b" + _TYPES + r"\b", re.IGNORECASE)
 WINDOW = 260  # at most this many characters after the citation are read as its subject (a trích yếu's length)
 _SUBJECT_END = re.compile(r"[.;:!?\n](?:\s|$)|\n")  # the cited document's subject ends with its clause
 # Loose keys that say what is asked (number, date, type), not which document: left out of the overlap.
@@ -45,17 +41,17 @@ def best_citation(question: str, texts: Sequence[str]) -> int | None:
     wanted = naming_keys(question)
     if not wanted:
         return None
-    asked = _ASKED_TYPE.search(question)
-    asked_type = asked.group(1).lower() if asked else None
+    asked = TYPE_WORD.search(question)
+    asked_type = canonical_type(asked.group(1)) if asked else None
     best: tuple[bool, float, int] | None = None
     for i, text in enumerate(texts):
-        matches = list(CITATION.finditer(text))
+        matches = list(CITED.finditer(text))
         for j, match in enumerate(matches):
             stop = min(match.end() + WINDOW, matches[j + 1].start() if j + 1 < len(matches) else len(text))
             end = _SUBJECT_END.search(text, match.end(), stop)
             window = naming_keys(text[match.start():end.start() if end else stop])
             share = len(wanted & window) / len(wanted)
-            key = (asked_type is None or match.group(1).lower() == asked_type, share, -i)
+            key = (asked_type is None or canonical_type(match.group("type")) == asked_type, share, -i)
             if share >= MIN_OVERLAP and (best is None or key > best):
                 best = key
     return None if best is None else -best[2]
